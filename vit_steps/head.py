@@ -1,0 +1,61 @@
+"""Step 5: classification head and loss, CLS vector -> logits -> loss.
+
+Paper eq. 4: y = LN(z_L^0), the final LayerNorm of the CLS token's output, then a
+Linear layer gives one score (logit) per class. Training minimises cross-entropy,
+the negative log of the probability that softmax gives the right class.
+
+Letters: B batch, N+1 tokens, D dimension, K classes.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from ._checks import check_tensor
+
+__all__ = ["classify_cls_token", "cross_entropy", "log_softmax"]
+
+
+def classify_cls_token(tokens: torch.Tensor, norm: nn.LayerNorm, head: nn.Linear) -> torch.Tensor:
+    """Logits from the CLS token: tokens (B, N+1, D) -> (B, K).
+
+    Only position 0, the CLS token, is read; the patch tokens' outputs are dropped.
+    """
+    check_tensor(tokens, "tokens", 3, "(B, N+1, D)")
+    if tokens.shape[-1] != head.in_features:
+        raise ValueError(f"head expects dim {head.in_features}, got tokens of dim {tokens.shape[-1]}")
+    return head(norm(tokens[:, 0]))
+
+
+def log_softmax(logits: torch.Tensor) -> torch.Tensor:
+    """log(softmax(logits)) along the last axis, computed stably: (..., K) -> (..., K).
+
+    log softmax(z)_k = z_k - log Σ_j exp(z_j). Subtracting max(z) first changes
+    nothing mathematically but keeps exp() from overflowing.
+    """
+    if not isinstance(logits, torch.Tensor) or logits.ndim < 1 or logits.shape[-1] < 1:
+        raise ValueError(
+            f"logits must be a tensor of shape (..., K) with K >= 1, got {getattr(logits, 'shape', logits)}"
+        )
+    shifted = logits - logits.amax(dim=-1, keepdim=True)
+    return shifted - shifted.exp().sum(dim=-1, keepdim=True).log()
+
+
+def cross_entropy(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy, -log p(target): logits (B, K), targets (B,) int64 -> scalar."""
+    check_tensor(logits, "logits", 2, "(B, K)")
+    check_tensor(targets, "targets", 1, "(B,)")
+    b, k = logits.shape
+    if targets.shape[0] != b:
+        raise ValueError(f"targets must have one label per row of logits ({b}), got {targets.shape[0]}")
+    if targets.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"targets must hold integer class indices, got dtype {targets.dtype}")
+    if b and (targets.min() < 0 or targets.max() >= k):
+        raise ValueError(
+            f"targets must lie in [0, {k - 1}] for {k} classes, got values in "
+            f"[{int(targets.min())}, {int(targets.max())}]"
+        )
+    # Pick, in each row, the log-probability of the right class.
+    picked = log_softmax(logits).gather(1, targets.long()[:, None]).squeeze(1)  # (B,)
+    return -picked.mean()
