@@ -54,7 +54,14 @@ class BuiltinViT(nn.Module):
         dim = ours.cls_token.shape[-1]
         self.patch_embed, self.cls_token, self.pos_embed = ours.patch_embed, ours.cls_token, ours.pos_embed
         layer = nn.TransformerEncoderLayer(
-            dim, heads, mlp_dim, dropout=0.0, activation="gelu", batch_first=True, norm_first=True, layer_norm_eps=1e-6
+            dim,
+            heads,
+            mlp_dim,
+            dropout=0.0,
+            activation="gelu",
+            batch_first=True,
+            norm_first=True,
+            layer_norm_eps=1e-6,
         )
         self.encoder = nn.TransformerEncoder(layer, len(ours.blocks), enable_nested_tensor=False)
         self.norm, self.head = nn.LayerNorm(dim, eps=1e-6), nn.Linear(dim, ours.head.out_features)

@@ -1,0 +1,87 @@
+"""The one way stored notebook outputs are made.
+
+Reads each notebook's source, notebooks/src/NN_name.py (jupytext percent format, the
+file maintainers edit and review), turns it into notebooks/NN_name.ipynb, executes it
+top to bottom in a fresh kernel on the CPU with a fixed thread count, and stores the
+outputs. Prints each notebook's wall time, kernel start included.
+
+    python -m tools.build_notebooks            # every notebook
+    python -m tools.build_notebooks 03 04      # only those whose names start so
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+SOURCES = NOTEBOOKS / "src"
+
+# The environment every stored output is made in (and nbval re-runs in, see conftest.py).
+EXECUTION_ENV = {
+    "OMP_NUM_THREADS": "2",
+    "MKL_NUM_THREADS": "2",
+    "PYTHONHASHSEED": "0",
+    "CUDA_VISIBLE_DEVICES": "",  # stored outputs come from the CPU
+    "TQDM_MININTERVAL": "1",
+}
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def read_source(src: Path):
+    """The notebook a source describes, before execution (cells, tags, metadata)."""
+    import jupytext
+
+    nb = jupytext.read(src, fmt="py:percent")
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata["language_info"] = {"name": "python"}
+    return nb
+
+
+def execute(nb, cwd: Path = NOTEBOOKS, timeout: int = 600):
+    """Execute ``nb`` in place in a fresh python3 kernel started in ``cwd``."""
+    from nbclient import NotebookClient
+
+    os.environ.update(EXECUTION_ENV)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+        record_timing=False,
+    )
+    client.execute()
+    return nb
+
+
+def build(src: Path) -> float:
+    """Build and execute one notebook from its source; return the seconds it took."""
+    import nbformat
+
+    start = time.perf_counter()
+    nb = execute(read_source(src))
+    seconds = time.perf_counter() - start
+    nbformat.validate(nb)
+    nbformat.write(nb, NOTEBOOKS / f"{src.stem}.ipynb")
+    return seconds
+
+
+def main(argv: list[str]) -> int:
+    sources = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
+    if argv:
+        sources = [s for s in sources if any(s.stem.startswith(a) for a in argv)]
+        if not sources:
+            print(f"no notebook source matches {argv} in {SOURCES.relative_to(ROOT)}", file=sys.stderr)
+            return 2
+    for src in sources:
+        seconds = build(src)
+        print(f"{src.stem:32s} executed in {seconds:5.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,37 @@
+"""Printing that another CPU prints the same way, and equality checks that say so.
+
+Notebook outputs are compared by nbval on other machines. Tensors are printed at
+4 decimals with negative zero removed, and every "these are the same" prints a
+boolean and a rounded max difference, then asserts it.
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["check_same", "rounded"]
+
+
+def rounded(x: torch.Tensor, decimals: int = 4) -> torch.Tensor:
+    """``x`` rounded to ``decimals``, with -0.0 turned into 0.0 (same shape as ``x``)."""
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"rounded expects a torch.Tensor, got {type(x).__name__}")
+    # -0.0 + 0.0 == +0.0 in IEEE arithmetic, so the sign of zero disappears.
+    return x.detach().round(decimals=decimals) + 0.0
+
+
+def check_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5, atol: float = 1e-5) -> bool:
+    """Print ``label: True  (max |diff| 0.0000)`` and assert that ``a`` and ``b`` are close.
+
+    Uses ``torch.testing.assert_close``; shapes must match exactly.
+    """
+    for name, t in (("a", a), ("b", b)):
+        if not isinstance(t, torch.Tensor):
+            raise ValueError(f"check_same expects tensors, got {type(t).__name__} for {name}")
+    if a.shape != b.shape:
+        raise ValueError(f"{label}: shapes differ, {tuple(a.shape)} vs {tuple(b.shape)}")
+    same = torch.allclose(a.detach().double(), b.detach().double(), rtol=rtol, atol=atol)
+    diff = (a.detach().double() - b.detach().double()).abs().max().item() if a.numel() else 0.0
+    print(f"{label}: {same}  (max |diff| {diff:.4f})")
+    torch.testing.assert_close(a.detach().double(), b.detach().double(), rtol=rtol, atol=atol)
+    return same
