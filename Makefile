@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint format notebooks bench clean
+.PHONY: lab test lint format notebooks student slides bench clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ format: $(STAMP)
 ## notebooks: rebuild every .ipynb from its source in notebooks/src and execute it in a fresh kernel
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.build_notebooks
+
+## student: build/student/NN_*.ipynb, copies without solutions or outputs, to hand out
+student: $(STAMP)
+	$(BIN)/python -m tools.workshop student
+
+## slides: build/slides/NN_*.slides.html, reveal.js decks that open with no network
+slides: $(STAMP)
+	$(BIN)/python -m tools.workshop slides
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_step.py

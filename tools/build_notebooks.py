@@ -42,6 +42,24 @@ def read_source(src: Path):
     return nb
 
 
+def add_slide_metadata(nb):
+    """Mark how each cell shows in the reveal.js deck (``make slides``).
+
+    A ``#``/``##`` heading starts a slide; every other markdown cell starts a sub-slide
+    (an idea with the code and output under it); code follows its markdown; solutions
+    are left out of the deck.
+    """
+    for cell in nb.cells:
+        if "solution" in cell.metadata.get("tags", []):
+            kind = "skip"
+        elif cell.cell_type == "markdown":
+            kind = "slide" if cell.source.lstrip().startswith(("# ", "## ")) else "subslide"
+        else:
+            kind = "-"
+        cell.metadata["slideshow"] = {"slide_type": kind}
+    return nb
+
+
 def execute(nb, cwd: Path = NOTEBOOKS, timeout: int = 600):
     """Execute ``nb`` in place in a fresh python3 kernel started in ``cwd``."""
     from nbclient import NotebookClient
@@ -61,9 +79,12 @@ def execute(nb, cwd: Path = NOTEBOOKS, timeout: int = 600):
 def build(src: Path) -> float:
     """Build and execute one notebook from its source; return the seconds it took."""
     import nbformat
+    from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
     start = time.perf_counter()
-    nb = execute(read_source(src))
+    nb = execute(add_slide_metadata(read_source(src)))
+    # One stream output per cell and stream name, so repeated builds store identical files.
+    nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     seconds = time.perf_counter() - start
     nbformat.validate(nb)
     nbformat.write(nb, NOTEBOOKS / f"{src.stem}.ipynb")

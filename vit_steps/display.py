@@ -20,10 +20,12 @@ def rounded(x: torch.Tensor, decimals: int = 4) -> torch.Tensor:
     return x.detach().round(decimals=decimals) + 0.0
 
 
-def check_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5, atol: float = 1e-5) -> bool:
+def check_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5, atol: float = 1e-5) -> None:
     """Print ``label: True  (max |diff| 0.0000)`` and assert that ``a`` and ``b`` are close.
 
-    Uses ``torch.testing.assert_close``; shapes must match exactly.
+    The test is ``torch.allclose``: |a - b| <= atol + rtol·|b| everywhere; shapes must
+    match exactly. Returns nothing, so a notebook cell that ends with it shows only the
+    printed line.
     """
     for name, t in (("a", a), ("b", b)):
         if not isinstance(t, torch.Tensor):
@@ -33,5 +35,5 @@ def check_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5,
     same = torch.allclose(a.detach().double(), b.detach().double(), rtol=rtol, atol=atol)
     diff = (a.detach().double() - b.detach().double()).abs().max().item() if a.numel() else 0.0
     print(f"{label}: {same}  (max |diff| {diff:.4f})")
-    torch.testing.assert_close(a.detach().double(), b.detach().double(), rtol=rtol, atol=atol)
-    return same
+    if not same:
+        raise AssertionError(f"{label}: not close, max |diff| {diff:.3g} exceeds atol={atol}, rtol={rtol}")

@@ -64,7 +64,7 @@ def draw_pipeline(step: int) -> tuple[plt.Figure, list[str]]:
         ax.text(
             x + width / 2,
             0.62,
-            label.replace(" ", "\n", 1) if len(label) > 14 else label,
+            _wrap(label),
             ha="center",
             va="center",
             fontsize=9,
@@ -80,6 +80,14 @@ def draw_pipeline(step: int) -> tuple[plt.Figure, list[str]]:
     ax.axis("off")
     fig.tight_layout()
     return fig, highlighted
+
+
+def _wrap(label: str, width: int = 14) -> str:
+    # "3. position embedding" -> "3. position\nembedding": keep the step number on the first line.
+    if len(label) <= width or label.count(" ") < 2:
+        return label
+    first, second, rest = label.split(" ", 2)
+    return f"{first} {second}\n{rest}"
 
 
 def to_hwc(image: torch.Tensor):
@@ -143,10 +151,17 @@ def show_patch_grid(image: torch.Tensor, patch_size: int, ax=None, color: str = 
     return ax
 
 
-def plot_similarity_grid(similarity: torch.Tensor, grid_size: tuple[int, int], title: str = ""):
+def plot_similarity_grid(
+    similarity: torch.Tensor,
+    grid_size: tuple[int, int],
+    title: str = "",
+    vmin: float = -1.0,
+    vmax: float = 1.0,
+):
     """The paper's Figure 7 (centre): tile (i, j) shows how alike patch (i, j)'s position is to all others.
 
     similarity (N, N) with N = h·w, e.g. from ``pos_embed_similarity``; returns the figure.
+    The colour scale is [-1, 1], the range of a cosine; pass vmin/vmax to zoom in.
     """
     check_tensor(similarity, "similarity", 2, "(N, N)")
     gh, gw = grid_size
@@ -156,7 +171,7 @@ def plot_similarity_grid(similarity: torch.Tensor, grid_size: tuple[int, int], t
     tile = 0.55 if max(gh, gw) > 4 else 0.9
     fig, axes = plt.subplots(gh, gw, figsize=(gw * tile + 0.9, gh * tile + 0.4), dpi=80, squeeze=False)
     for i, ax in enumerate(axes.flat):
-        image = ax.imshow(similarity[i].reshape(gh, gw).cpu().numpy(), cmap="viridis", vmin=-1, vmax=1)
+        image = ax.imshow(similarity[i].reshape(gh, gw).cpu().numpy(), cmap="viridis", vmin=vmin, vmax=vmax)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.colorbar(image, ax=axes, shrink=0.8, label="cosine similarity")

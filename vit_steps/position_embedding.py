@@ -3,8 +3,10 @@
 Attention treats its input as a *set*: shuffle the tokens and the outputs shuffle
 the same way. To let the model know where a patch came from, ViT adds a learned
 vector per position (paper eq. 1, E_pos of shape (N+1, D)); the CLS token gets its
-own position 0. The paper also tried fixed sine-cosine tables and found them about
-as good; ``sincos_pos_embed_2d`` builds the 2-D version used by MAE.
+own position 0. The paper's Appendix D.4 compares learned 1-D, 2-D and relative
+embeddings and finds them about equal (and all far better than none). The fixed
+sine-cosine table of "Attention is all you need" needs no training; ``sincos_pos_embed_2d``
+builds the 2-D version that MAE uses.
 
 Letters: B batch, N patches, D dimension, (h, w) the patch grid, N = h·w.
 """

@@ -1,0 +1,795 @@
+# %% [markdown]
+# # 04 · Transformer encoder
+#
+# After notebooks 01 to 03, every image is a sequence of tokens, $z_0$, of shape (B, N+1, D):
+# one CLS token and N patch tokens, each with its position added. The encoder is where those
+# tokens finally talk to each other. Here you build it from scratch, one piece at a time:
+# scaled dot-product attention, multi-head attention, the MLP with GELU, and the pre-norm
+# block. Each piece is checked equal to the torch built-in it mirrors. Then you look at
+# attention on a real photo, count what attention costs, and take apart the seed tutorial's one line,
+# `nn.TransformerEncoderLayer(d_model=8, nhead=4)`, which hides five surprises.
+
+# %%
+import matplotlib.pyplot as plt
+
+from vit_steps.plotting import draw_pipeline
+
+fig, highlighted = draw_pipeline(4)
+assert highlighted == ["encoder"]
+plt.show()
+
+# %% [markdown]
+# ## Learning objectives
+#
+# You will be able to:
+#
+# - write scaled dot-product attention, $\mathrm{softmax}(QK^\top/\sqrt{d})\,V$, and say why
+#   the $\sqrt{d}$ is there;
+# - split one fused `qkv` projection into heads with a reshape and a permute, and load the
+#   same weights into `nn.MultiheadAttention`;
+# - build ViT's pre-norm block (the paper's eq. 2-3) with an exact-GELU MLP, and match it with
+#   `nn.TransformerEncoderLayer`;
+# - read an attention map, and estimate how attention's memory grows with the number of tokens;
+# - spot the five defaults of `nn.TransformerEncoderLayer` that do not fit ViT.
+
+# %%
+import math
+import warnings
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vit_steps.cls_token import new_cls_token, prepend_cls_token
+from vit_steps.data import grace_hopper
+from vit_steps.display import check_same, rounded
+from vit_steps.encoder import Attention, Block, Mlp, scaled_dot_product_attention
+from vit_steps.model import VisionTransformer
+from vit_steps.patch_embedding import PatchEmbed, patchify
+from vit_steps.plotting import show_image
+from vit_steps.position_embedding import add_pos_embed, new_pos_embed
+
+torch.manual_seed(0)
+torch.set_printoptions(precision=4, sci_mode=False)
+
+# %% [markdown]
+# ## 1. The input: the tokens $z_0$
+#
+# We start from the seed's toy: two 8×8 RGB images, patch size 4, so 4 patches each, embedded
+# into D = 8 numbers, plus the CLS token, plus positions. This is the paper's eq. 1:
+#
+# $$z_0 = [x_\text{class};\, x_p^1 E;\, \dots;\, x_p^N E] + E_{pos}$$
+#
+# Look for the shape (B, N+1, D) = (2, 5, 8). The encoder will keep exactly this shape.
+
+# %%
+images = torch.randn(2, 3, 8, 8)  # (B, C, H, W), the seed's toy size
+patch_embed = PatchEmbed(image_size=8, patch_size=4, in_channels=3, dim=8)  # notebook 01
+cls_token = new_cls_token(8)  # notebook 02, (1, 1, D)
+pos_embed = new_pos_embed(num_patches=4, dim=8)  # notebook 03, (1, N+1, D)
+
+with torch.no_grad():
+    tokens = add_pos_embed(prepend_cls_token(patch_embed(images), cls_token), pos_embed)
+print("z_0:", tuple(tokens.shape), "= (B, N+1, D)")
+
+# %% [markdown]
+# ## 2. Scaled dot-product attention
+#
+# Every token makes three vectors from itself: a **query** ("what am I looking for?"), a
+# **key** ("what do I offer?") and a **value** ("what I pass on"). Token i scores every token
+# j by the dot product of its query with j's key. A softmax over j turns the scores into
+# weights that sum to 1. Token i's output is the weighted average of the values. The paper
+# writes it in Appendix A (eq. 5-7), with $D_h$ the size of q, k and v:
+#
+# $$[q, k, v] = z\,U_{qkv}, \qquad A = \mathrm{softmax}\!\left(q k^\top / \sqrt{D_h}\right),
+# \qquad \mathrm{SA}(z) = A\,v$$
+#
+# Below, one head of size d = 8 with three random projection matrices. Look at the shapes:
+# the weights are (B, N+1, N+1), one row per query token.
+
+
+# %%
+def attention(q, k, v):
+    """softmax(q kᵀ / √d) v.  q (..., Nq, d), k (..., Nk, d), v (..., Nk, dv)
+    -> output (..., Nq, dv) and weights (..., Nq, Nk), each row summing to 1."""
+    d = q.shape[-1]
+    scores = q @ k.transpose(-2, -1) / math.sqrt(d)  # (..., Nq, Nk): every query against every key
+    weights = scores.softmax(dim=-1)  # normalise over the keys
+    return weights @ v, weights  # each output row is a weighted average of value rows
+
+
+w_q, w_k, w_v = torch.randn(3, 8, 8) / math.sqrt(8)  # a single head's U_qkv, split in three
+q, k, v = tokens @ w_q, tokens @ w_k, tokens @ w_v  # each (B, N+1, d)
+out, weights = attention(q, k, v)
+print("q, k, v:", tuple(q.shape), " weights:", tuple(weights.shape), " out:", tuple(out.shape))
+
+# %% [markdown]
+# Three checks: our function equals torch's fused `F.scaled_dot_product_attention` and the
+# `vit_steps` version (which later notebooks import), and every row of weights sums to 1.
+
+# %%
+for label, ours, theirs in [
+    ("ours == F.scaled_dot_product_attention", out, F.scaled_dot_product_attention(q, k, v)),
+    ("ours == vit_steps", out, scaled_dot_product_attention(q, k, v)[0]),
+    ("each row sums to 1", weights.sum(dim=-1), torch.ones(2, 5)),
+]:
+    check_same(label, ours, theirs)
+
+# %% [markdown]
+# The weights of the first image. Row i is how token i (row 0 is CLS) shares its attention
+# over the five tokens; columns are the keys. With small random projections attention
+# starts out soft: every weight is near 1/5, far from a one-hot.
+
+# %%
+print(rounded(weights[0]))
+
+# %% [markdown]
+# ### Why divide by $\sqrt{d}$?
+#
+# If the entries of q and k are roughly independent with variance 1, then $q \cdot k$ is a
+# sum of d such products, so its variance is d and its standard deviation is $\sqrt{d}$.
+# Big scores push the softmax towards a one-hot: each query copies a single key's value and
+# ignores the rest. Vaswani et al. (2017) scaled by $1/\sqrt{d}$ for exactly this reason.
+#
+# The table draws random queries and 197 random keys (ViT-B/16's sequence length) for three
+# head sizes; 64 is ViT-B's $D_h = 768/12$. Look at the spread of the scores: it grows like
+# $\sqrt{d}$ without the scaling and stays near 1 with it. The last two columns give the
+# largest softmax weight, averaged over 1,000 queries; uniform attention would be
+# 1/197 ≈ 0.005.
+
+# %%
+print("   d   std(q·k)  std(q·k/√d)   largest weight: raw  scaled")
+largest = {}
+for d in (8, 64, 512):
+    raw = torch.randn(1000, d) @ torch.randn(197, d).T  # (queries, keys)
+    scaled = raw / math.sqrt(d)
+    largest[d] = [s.softmax(-1).max(-1).values.mean().item() for s in (raw, scaled)]
+    print(f"{d:4d}   {raw.std():8.2f}  {scaled.std():11.2f}   {largest[d][0]:19.2f}  {largest[d][1]:6.2f}")
+    assert abs(scaled.std() - 1) < 0.1 and abs(raw.std() / math.sqrt(d) - 1) < 0.1
+assert largest[8][0] < largest[64][0] < largest[512][0]  # unscaled: sharper and sharper
+assert max(largest[d][1] for d in largest) < 0.1  # scaled: the same, soft, for every d
+
+# %% [markdown]
+# The same effect for one query at d = 64: its 197 weights sorted from largest down. Without
+# the scaling (left) a single key takes almost everything; with it (right) the weight is
+# spread over many keys. Mind the different y-axes.
+
+# %%
+torch.manual_seed(1)
+q1, keys = torch.randn(1, 64), torch.randn(197, 64)
+raw_w = (q1 @ keys.T).softmax(-1)[0].sort(descending=True).values
+scaled_w = (q1 @ keys.T / 8).softmax(-1)[0].sort(descending=True).values  # √64 = 8
+fig, axes = plt.subplots(1, 2, figsize=(8, 2.6), dpi=80)
+for ax, w, title in zip(axes, (raw_w, scaled_w), ("softmax(q·k)", "softmax(q·k / √d)"), strict=True):
+    ax.bar(range(30), w[:30].numpy(), color="#457b9d")
+    ax.set_title(f"{title}: largest weight {w[0]:.2f}", fontsize=10)
+    ax.set_xlabel("keys, sorted (first 30 of 197)")
+axes[0].set_ylabel("attention weight")
+fig.tight_layout()
+assert raw_w[0] > 0.5 > 0.1 > scaled_w[0]
+plt.show()
+
+# %% [markdown]
+# ## 3. Multi-head self-attention
+#
+# One softmax can only make one weighted average per token. Multi-head attention runs H of
+# them side by side, each on its own slice of size $d = D/H$, and mixes their outputs with a
+# last Linear. In the paper's words (Appendix A, eq. 8), MSA "run[s] k self-attention
+# operations, called 'heads', in parallel, and project[s] their concatenated outputs", with
+# $D_h$ "typically set to D/k":
+#
+# $$\mathrm{MSA}(z) = [\mathrm{SA}_1(z);\, \mathrm{SA}_2(z);\, \dots;\, \mathrm{SA}_k(z)]\, U_{msa}$$
+#
+# All heads' q, k and v come from **one** Linear D → 3D (timm calls it `qkv`). Its output is
+# read as (3, H, d): first q, then k, then v, each split into H heads. A permute brings the
+# heads next to the batch, so that `attention` treats each head as one more batch dimension.
+
+
+# %%
+class MultiHeadSelfAttention(nn.Module):
+    """(B, N, D) -> (B, N, D), plus the attention weights (B, H, N, N)."""
+
+    def __init__(self, dim, heads):
+        super().__init__()
+        self.heads, self.head_dim = heads, dim // heads
+        self.qkv = nn.Linear(dim, 3 * dim)  # U_qkv of every head at once
+        self.proj = nn.Linear(dim, dim)  # U_msa: mixes the concatenated heads
+
+    def forward(self, x):
+        b, n, dim = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, self.head_dim)  # (B, N, 3, H, d)
+        q, k, v = qkv.permute(2, 0, 3, 1, 4)  # three tensors (B, H, N, d)
+        out, weights = attention(q, k, v)  # (B, H, N, d), (B, H, N, N)
+        out = out.transpose(1, 2).reshape(b, n, dim)  # heads side by side again: (B, N, D)
+        return self.proj(out), weights
+
+
+# %% [markdown]
+# The seed's sizes: D = 8 and 4 heads, so each head works in d = 2 dimensions. Look at the
+# shapes: the output has the input's shape, and there is one (N+1)×(N+1) map per head.
+
+# %%
+msa = MultiHeadSelfAttention(dim=8, heads=4)
+msa_out, msa_weights = msa(tokens)
+print("in:", tuple(tokens.shape), " out:", tuple(msa_out.shape), " weights:", tuple(msa_weights.shape))
+print("head size d =", msa.head_dim)
+
+# %% [markdown]
+# Our module uses the same parameter names as `vit_steps.encoder.Attention` (`qkv`, `proj`),
+# so its weights load straight in. Both the output and the per-head weights must agree.
+
+# %%
+reference = Attention(dim=8, heads=4)
+msa.load_state_dict(reference.state_dict())  # strict: every name and shape must match
+msa_out, msa_weights = msa(tokens)
+ref_out, ref_weights = reference(tokens, return_attention=True)
+for part, ours, theirs in [("output", msa_out, ref_out), ("weights", msa_weights, ref_weights)]:
+    check_same(f"ours == vit_steps Attention ({part})", ours, theirs)
+
+# %% [markdown]
+# torch's `nn.MultiheadAttention` keeps the same fused layout: its `in_proj_weight` (3D, D)
+# has rows [q; k; v], exactly like our `qkv.weight`. We copy the weights over, ask for the
+# weights of each head (`average_attn_weights=False`), and compare. `batch_first=True`
+# matters here; the pitfalls show why.
+
+
+# %%
+def copy_attention(ours, mha):
+    """Copy our fused qkv / proj weights into an nn.MultiheadAttention; returns it."""
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(ours.qkv.weight)  # (3D, D), rows [q; k; v] in both
+        mha.in_proj_bias.copy_(ours.qkv.bias)
+        mha.out_proj.weight.copy_(ours.proj.weight)
+        mha.out_proj.bias.copy_(ours.proj.bias)
+    return mha
+
+
+torch_mha = copy_attention(msa, nn.MultiheadAttention(embed_dim=8, num_heads=4, batch_first=True))
+torch_out, torch_weights = torch_mha(tokens, tokens, tokens, average_attn_weights=False)
+for part, ours, theirs in [("output", msa_out, torch_out), ("weights", msa_weights, torch_weights)]:
+    check_same(f"ours == nn.MultiheadAttention ({part})", ours, theirs)
+
+# %% [markdown]
+# Each head has its own map. Below are the four heads of the first toy image: rows are
+# queries, columns are keys, and each row sums to 1. The colour bar shows the range: all
+# weights stay near 1/5. The weights are random, so the patterns mean nothing yet; what
+# matters is that the heads differ.
+
+# %%
+maps = msa_weights[0].detach()  # (H, N+1, N+1)
+fig, axes = plt.subplots(1, 4, figsize=(8.5, 2.4), dpi=80, layout="constrained")
+names = ["CLS", "1", "2", "3", "4"]
+for h, ax in enumerate(axes):
+    image = ax.imshow(maps[h].numpy(), cmap="viridis", vmin=0, vmax=maps.max().item())
+    ax.set_title(f"head {h}", fontsize=10)
+    ax.set_xticks(range(5), names, fontsize=7)
+    ax.set_yticks(range(5), names, fontsize=7)
+    ax.set_xlabel("key", fontsize=9)
+axes[0].set_ylabel("query", fontsize=9)
+fig.colorbar(image, ax=axes, shrink=0.9, label="weight")
+assert torch.allclose(maps.sum(-1), torch.ones(4, 5))
+assert (maps[0] - maps[1]).abs().max() > 0.01  # heads really differ
+plt.show()
+
+# %% [markdown]
+# ## 4. The MLP and GELU
+#
+# After attention, every token goes through the same small MLP on its own: Linear D → 4D,
+# a GELU, Linear 4D → D (ViT-B: 768 → 3072 → 768). The paper: "The MLP contains two layers
+# with a GELU non-linearity." GELU weighs x by the chance that a standard normal is below
+# it, $\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac{x}{2}\,(1 + \mathrm{erf}(x/\sqrt{2}))$.
+#
+# ViT uses this exact (erf) form, which is torch's default. The tanh formula is an
+# approximation; look at how small, but not zero, its difference is.
+
+
+# %%
+def gelu(x):
+    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))  # x times the normal CDF at x
+
+
+xs = torch.linspace(-6, 6, 1201)
+check_same("gelu == F.gelu", gelu(xs), F.gelu(xs))
+check_same("gelu == nn.GELU()", gelu(xs), nn.GELU()(xs))
+tanh_gap = (gelu(xs) - F.gelu(xs, approximate="tanh")).abs().max()
+print(f"largest gap to the tanh approximation: {tanh_gap:.4f}")
+
+# %% [markdown]
+# GELU next to ReLU. Look left of zero: GELU dips slightly below zero (its minimum is about
+# -0.17) and is smooth at 0. For large |x| the two agree.
+
+# %%
+grid = torch.linspace(-4, 4, 401)
+fig, ax = plt.subplots(figsize=(4.5, 3), dpi=80)
+ax.plot(grid.numpy(), F.relu(grid).numpy(), label="ReLU", color="#999", linestyle="--")
+ax.plot(grid.numpy(), gelu(grid).numpy(), label="GELU (exact)", color="#e76f51")
+ax.axhline(0, color="black", linewidth=0.5)
+ax.set_xlabel("x")
+ax.legend(fontsize=9)
+fig.tight_layout()
+assert -0.18 < gelu(grid).min() < -0.16 and F.relu(grid).min() == 0  # the dip below zero
+assert (gelu(grid) - F.relu(grid))[grid.abs() >= 3].abs().max() < 0.01  # same for large |x|
+plt.show()
+
+# %% [markdown]
+# The MLP as a module, with `vit_steps.encoder.Mlp`'s names (`fc1`, `act`, `fc2`), checked
+# against it. Look at the shape: the MLP never mixes tokens, so (B, N+1, D) stays as it is.
+
+
+# %%
+class FeedForward(nn.Module):
+    """(B, N, D) -> (B, N, D): Linear D -> mlp_dim, exact GELU, Linear back, per token."""
+
+    def __init__(self, dim, mlp_dim):
+        super().__init__()
+        self.fc1 = nn.Linear(dim, mlp_dim)
+        self.act = nn.GELU()  # approximate="none" by default: the exact erf form
+        self.fc2 = nn.Linear(mlp_dim, dim)
+
+    def forward(self, x):
+        return self.fc2(self.act(self.fc1(x)))
+
+
+mlp = FeedForward(dim=8, mlp_dim=32)
+reference_mlp = Mlp(dim=8, mlp_dim=32)
+mlp.load_state_dict(reference_mlp.state_dict())
+check_same("ours == vit_steps Mlp", mlp(tokens), reference_mlp(tokens))
+print("in:", tuple(tokens.shape), " out:", tuple(mlp(tokens).shape))
+
+# %% [markdown]
+# ## 5. The pre-norm block
+#
+# The paper's eq. 2-3, for each of the L blocks:
+#
+# $$z'_\ell = \mathrm{MSA}(\mathrm{LN}(z_{\ell-1})) + z_{\ell-1}, \qquad
+# z_\ell = \mathrm{MLP}(\mathrm{LN}(z'_\ell)) + z'_\ell$$
+#
+# "Layernorm (LN) is applied before every block, and residual connections after every
+# block." Each sub-layer only *adds* something to the running tokens, so a straight path
+# runs from input to output untouched. This is called **pre-norm**. ViT's LayerNorms use
+# eps = 1e-6 (torch's default is 1e-5).
+
+
+# %%
+class EncoderBlock(nn.Module):
+    """One pre-norm block, paper eq. 2-3: (B, N, D) -> (B, N, D)."""
+
+    def __init__(self, dim, heads, mlp_dim, eps=1e-6):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dim, eps=eps)
+        self.attn = MultiHeadSelfAttention(dim, heads)
+        self.norm2 = nn.LayerNorm(dim, eps=eps)
+        self.mlp = FeedForward(dim, mlp_dim)
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))[0]  # eq. 2: tokens talk to each other
+        x = x + self.mlp(self.norm2(x))  # eq. 3: each token thinks on its own
+        return x
+
+
+# %% [markdown]
+# Again the names match `vit_steps.encoder.Block`, so its weights load in. Expect `True`.
+
+# %%
+block = EncoderBlock(dim=8, heads=4, mlp_dim=32)
+reference_block = Block(dim=8, heads=4, mlp_dim=32)  # eps 1e-6 by default
+block.load_state_dict(reference_block.state_dict())
+check_same("ours == vit_steps Block", block(tokens), reference_block(tokens))
+print("in:", tuple(tokens.shape), " out:", tuple(block(tokens).shape))
+
+# %% [markdown]
+# torch has this block built in, as `nn.TransformerEncoderLayer`, but only with the right
+# settings: `norm_first=True`, `activation="gelu"`, `batch_first=True`, `dropout=0.0` and
+# `layer_norm_eps=1e-6`. We copy our weights in (attention as before; `linear1`/`linear2`
+# are our `fc1`/`fc2`). The second check runs in `eval()` mode under `torch.no_grad()`,
+# where torch switches to a fused "fast path" kernel; it must agree too.
+
+
+# %%
+def copy_block(ours, layer):
+    """Copy an EncoderBlock (or a vit_steps Block) into an nn.TransformerEncoderLayer."""
+    copy_attention(ours.attn, layer.self_attn)
+    pairs = [(ours.mlp.fc1, layer.linear1), (ours.mlp.fc2, layer.linear2)]
+    for src, dst in pairs + [(ours.norm1, layer.norm1), (ours.norm2, layer.norm2)]:
+        dst.load_state_dict(src.state_dict())
+    return layer
+
+
+vit_settings = dict(dropout=0.0, activation="gelu", batch_first=True, norm_first=True, layer_norm_eps=1e-6)
+torch_layer = copy_block(block, nn.TransformerEncoderLayer(8, 4, dim_feedforward=32, **vit_settings))
+check_same("ours == nn.TransformerEncoderLayer", block(tokens), torch_layer(tokens))
+with torch.no_grad():
+    check_same("... and its fast path", block(tokens), torch_layer.eval()(tokens))
+
+# %% [markdown]
+# The encoder is L such blocks in a row (the seed used 6; ViT-B uses 12), then one last
+# LayerNorm (eq. 4, $y = \mathrm{LN}(z_L^0)$, applied in notebook 05's head). Each block
+# has its own weights. The shape never changes: (B, N+1, D) in, (B, N+1, D) out.
+
+# %%
+encoder = nn.Sequential(*[EncoderBlock(dim=8, heads=4, mlp_dim=32) for _ in range(6)])
+final_norm = nn.LayerNorm(8, eps=1e-6)
+z_L = encoder(tokens)
+print("z_0:", tuple(tokens.shape), "-> z_L:", tuple(z_L.shape), "-> LN:", tuple(final_norm(z_L).shape))
+print("parameters per block:", sum(p.numel() for p in encoder[0].parameters()))
+
+# %% [markdown]
+# ## 6. Attention on a photo
+#
+# What does attention look at in a real image? An untrained ViT is no help: its q and k
+# start tiny, so every score is near 0 and every query spreads its attention almost evenly.
+# Look at the largest and smallest weight in a fresh ViT's first block, next to uniform
+# 1/197.
+
+# %%
+photo = grace_hopper(224)  # (1, 3, 224, 224) in [0, 1]
+vit = VisionTransformer(224, 16, 3, num_classes=10, dim=64, depth=1, heads=4, mlp_dim=128)
+with torch.no_grad():
+    _, attentions = vit(photo, return_attention=True)
+w = attentions[0]  # (B, H, N+1, N+1) of block 0
+print("weights:", tuple(w.shape))
+print(f"largest {w.max():.4f}, smallest {w.min():.4f}, uniform {1 / 197:.4f}")
+assert w.max() < 1.2 / 197 and w.min() > 0.8 / 197  # every weight within 20% of uniform
+
+# %% [markdown]
+# So we build one head by hand whose queries and keys mean something: each patch's own 768
+# pixel values (14×14 patches of 16×16×3). We subtract the average patch, so that what all
+# patches share does not count, and scale each vector to length 1. Then
+# $q_i \cdot k_j$ is the cosine similarity of two patches. Choosing $U_q = U_k = c\,I$ with
+# $c^2 = \sqrt{768}/0.1$ makes the score $\cos/0.1$ after the $\sqrt{d}$ division: a
+# sharpness of 0.1. The values are the patches themselves.
+
+# %%
+patches = patchify(photo, 16)[0]  # (N, C·P·P) = (196, 768), no CLS token
+unit = F.normalize(patches - patches.mean(dim=0), dim=-1)  # mean-removed, length 1
+c = (math.sqrt(768) / 0.1) ** 0.5
+_, photo_weights = attention(c * unit, c * unit, patches)  # q = k = c · unit
+check_same("each row sums to 1", photo_weights.sum(-1), torch.ones(196))
+print("weights:", tuple(photo_weights.shape), "= (N, N)")
+
+# %% [markdown]
+# Three query patches (cyan boxes): on the face, on the blue background and on the dark
+# uniform. The colour over the photo is where each query puts its attention, on the 14×14
+# grid; the stronger, the more opaque (each panel scaled to its own largest weight, through
+# a square root so that weaker weights stay visible). Each query attends mostly to patches
+# that look like it: skin to skin, sky to sky, cloth to cloth. Under each panel: the share
+# of its attention inside its own region (the face, the background right of her, the
+# bottom four rows of the grid).
+
+# %%
+queries = {"face": (6, 6), "background": (2, 11), "uniform": (13, 5)}  # (row, col) on the grid
+regions = {  # (rows, cols) of the grid that make up each query's region
+    "face": (slice(4, 9), slice(4, 10)),
+    "background": (slice(0, 9), slice(9, 14)),
+    "uniform": (slice(10, 14), slice(0, 14)),
+}
+fig, axes = plt.subplots(1, 3, figsize=(9, 3.3), dpi=80)
+for ax, (name, (r, col)) in zip(axes, queries.items(), strict=True):
+    heat = photo_weights[r * 14 + col].reshape(14, 14)
+    big = heat.repeat_interleave(16, 0).repeat_interleave(16, 1)  # (224, 224), one value per patch
+    show_image(photo, ax, f"query on the {name}")
+    ax.imshow(big.numpy(), cmap="inferno", alpha=(0.85 * (big / big.max()).sqrt()).numpy())
+    ax.add_patch(plt.Rectangle((col * 16 - 0.5, r * 16 - 0.5), 16, 16, fill=False, ec="cyan", lw=2))
+    share = heat[regions[name]].sum()
+    ax.set_xlabel(f"{share:.0%} of its attention in its region", fontsize=9)
+    assert share > 0.5 and heat.max() < 0.5  # mostly its own region, but not just itself
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# ## 7. The cost of attention: O(N²)
+#
+# Each head compares every token with every other, so it builds an N×N matrix per image. At
+# 224 pixels the number of tokens is $N = (224/P)^2 + 1$; halve the patch size and N grows
+# 4 times, the matrix 16 times. The table counts one image, one block, 12 heads, float32
+# (4 bytes); the last column is a batch of 64 through 12 blocks, as in training ViT-B.
+
+# %%
+print(" P  tokens N   entries N²   12 heads (MB)   64 images x 12 blocks (GB)")
+table = {}
+for p in (32, 16, 8):
+    n = (224 // p) ** 2 + 1
+    mb = 12 * n * n * 4 / 1e6
+    table[p] = n
+    print(f"{p:2d}  {n:8d}  {n * n:11,d}  {mb:14.2f}  {mb * 64 * 12 / 1e3:28.2f}")
+assert table[16] == 197 and (table[8] - 1) == 4 * (table[16] - 1) == 16 * (table[32] - 1)
+
+# %% [markdown]
+# Checked, not claimed: a real ViT-B attention layer (D = 768, 12 heads) on one 197-token
+# sequence hands back exactly 12 × 197² weights, the P = 16 row of the table.
+
+# %%
+with torch.no_grad():
+    _, b16_weights = Attention(dim=768, heads=12)(torch.zeros(1, 197, 768), return_attention=True)
+print("weights:", tuple(b16_weights.shape), " entries:", f"{b16_weights.numel():,}")
+assert b16_weights.numel() == 12 * table[16] ** 2
+
+# %% [markdown]
+# ## Pitfalls: the seed's one line
+#
+# The seed builds its whole encoder with
+#
+# ```python
+# encoder_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4)
+# transformer_encoder = nn.TransformerEncoder(encoder_layer, num_layers=6)
+# ```
+#
+# It runs without an error and gives the right shape. But five of its defaults are not
+# ViT's. Below, first what torch says while building it (a warning), then each default next
+# to what ViT needs.
+
+# %%
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    seed_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4)
+    seed_encoder = nn.TransformerEncoder(seed_layer, num_layers=6)
+print("torch warns:", caught[0].message)
+print(f"batch_first     {seed_layer.self_attn.batch_first!s:6}  ViT: True")
+print(f"norm_first      {seed_layer.norm_first!s:6}  ViT: True")
+print(f"activation      {seed_layer.activation.__name__:6}  ViT: gelu")
+print(f"dropout         {seed_layer.dropout.p:<6}  ViT: 0.0 here (and eval() for inference)")
+print(f"final norm      {seed_encoder.norm!s:6}  ViT: LayerNorm")
+assert not seed_layer.norm_first and seed_encoder.norm is None and seed_layer.training
+
+# %% [markdown]
+# ### Pitfall 1: `batch_first=False` mixes the images of a batch
+#
+# By default the layer expects (N, B, D): tokens first, batch second. Our tokens are
+# (B, N+1, D) = (2, 5, 8), so the layer reads them as a sequence of **2 tokens** (the two
+# images) in a batch of 5 (the five token positions). Attention then runs across the
+# images, never across the tokens of one image. No error, same shape. Symptom: image 0's
+# output depends on the other image. We change image 1 only, then run image 0 alone, and
+# compare image 0's outputs (in `eval()` mode, so dropout is off). All differences should
+# be 0; look at them.
+
+# %%
+seed_layer.eval()  # dropout off, so any difference comes from the other image
+other = tokens.clone()
+other[1] = torch.randn(5, 8)  # a different second image; image 0 untouched
+with_partner = seed_layer(tokens)[0]
+with_new_partner = seed_layer(other)[0]
+alone = seed_layer(tokens[:1])[0]
+print(f"image 0, other image changed: max |diff| {(with_partner - with_new_partner).abs().max():.4f}")
+print(f"image 0, run alone:           max |diff| {(with_partner - alone).abs().max():.4f}")
+assert (with_partner - with_new_partner).abs().max() > 0.01 and (with_partner - alone).abs().max() > 0.01
+
+# %% [markdown]
+# The seed itself ran one image, (1, 5, 8). Read as a sequence of length 1, every token
+# attends only to itself: the CLS token never sees a patch. Replace all four patches with
+# new ones, and the CLS output stays exactly the same. `True` here is the symptom.
+
+# %%
+new_patches = tokens[:1].clone()
+new_patches[0, 1:] = torch.randn(4, 8)  # same CLS token, four different patches
+with torch.no_grad():
+    cls_before, cls_after = seed_layer(tokens[:1])[0, 0], seed_layer(new_patches)[0, 0]
+    check_same("seed layer, one image: CLS output after new patches", cls_before, cls_after)
+
+# %% [markdown]
+# The fix: `batch_first=True`, with the very same weights. Now image 0's output is the same
+# whatever else is in the batch, and the CLS token does see the patches (the last line
+# should show a clear difference).
+
+# %%
+fixed_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4, batch_first=True).eval()
+fixed_layer.load_state_dict(seed_layer.state_dict())
+for label, batch in [("image 0, other image changed", other), ("image 0, run alone", tokens[:1])]:
+    check_same(label, fixed_layer(tokens)[0], fixed_layer(batch)[0])
+cls_gap = (fixed_layer(tokens[:1])[0, 0] - fixed_layer(new_patches)[0, 0]).abs().max()
+print(f"CLS output after new patches: max |diff| {cls_gap:.4f}")
+assert cls_gap > 0.01
+
+# %% [markdown]
+# ### Pitfall 2: `norm_first=False` is post-norm, not ViT's pre-norm
+#
+# The default is the original 2017 Transformer: `x = LN(x + MSA(x))`, then
+# `x = LN(x + MLP(x))`. The LayerNorm sits *on* the main path, after the residual sum, not
+# inside the branch as in eq. 2-3. (Post-norm is also known to need learning-rate warm-up
+# to train deep stacks; Xiong et al., 2020.) Two symptoms with the same weights: the
+# outputs differ, and the post-norm output is a LayerNorm's output, which is why every token
+# the seed printed has mean 0 and standard deviation 1. Look at the last operation and the
+# per-token statistics.
+
+# %%
+post = nn.TransformerEncoderLayer(
+    8, 4, 32, dropout=0.0, activation="gelu", batch_first=True, layer_norm_eps=1e-6
+)
+pre = nn.TransformerEncoderLayer(8, 4, 32, **vit_settings)
+pre.load_state_dict(post.state_dict())  # same weights; only the order of operations differs
+y_post, y_pre = post(tokens), pre(tokens)
+print("post-norm last op:", y_post.grad_fn.name(), "  pre-norm last op:", y_pre.grad_fn.name())
+print("post-norm per-token std:", rounded(y_post.std(-1, unbiased=False)[0]))
+print("pre-norm  per-token std:", rounded(y_pre.std(-1, unbiased=False)[0]))
+print(f"post vs pre: max |diff| {(y_post - y_pre).abs().max():.4f}")
+assert y_post.mean(-1).abs().max() < 1e-5 and (y_post - y_pre).abs().max() > 0.1
+
+# %% [markdown]
+# The fix is `norm_first=True`. With GELU, no dropout and ViT's eps, that layer is exactly
+# our `EncoderBlock`, as checked in section 5; here once more with the `pre` layer's weights.
+
+# %%
+block_from_pre = EncoderBlock(dim=8, heads=4, mlp_dim=32)
+copy_block(block_from_pre, pre)  # overwrite pre's weights with our block's
+with torch.no_grad():
+    check_same("norm_first=True == EncoderBlock", pre(tokens), block_from_pre(tokens))
+
+# %% [markdown]
+# ### Pitfall 3: ReLU, and dropout that makes train mode random
+#
+# The default activation is ReLU; ViT uses GELU. The default dropout is 0.1. Dropout is a
+# training choice (the paper used 0.1 on ImageNet), but a freshly built layer is in
+# training mode, so two forward passes of the same input differ. Forget `eval()` and every
+# check or prediction is random. Look at both symptoms, then the fixes.
+
+# %%
+relu_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4, batch_first=True)  # the seed's defaults
+print("activation:", relu_layer.activation.__name__, "  dropout:", relu_layer.dropout.p)
+print("train mode, two passes equal:", torch.equal(relu_layer(tokens), relu_layer(tokens)))
+relu_layer.eval()
+print("eval mode,  two passes equal:", torch.equal(relu_layer(tokens), relu_layer(tokens)))
+gelu_layer = nn.TransformerEncoderLayer(8, 4, batch_first=True, activation="gelu").eval()
+gelu_layer.load_state_dict(relu_layer.state_dict())  # same weights, other activation
+print(f"ReLU vs GELU, same weights: max |diff| {(relu_layer(tokens) - gelu_layer(tokens)).abs().max():.4f}")
+assert not torch.equal(relu_layer(tokens), gelu_layer(tokens))
+
+# %% [markdown]
+# ### Pitfall 4: `nn.TransformerEncoder` copies one layer six times
+#
+# `nn.TransformerEncoder(layer, num_layers=6)` deep-copies the layer you hand it. So all six
+# layers start with the *same* weights, and the `layer` object you built is none of them
+# (changing it later changes nothing). Training still pulls them apart, since each layer
+# sees different inputs, but it is not the independent start you would expect. Look for
+# `True` between layer 0 and layer 5.
+
+
+# %%
+def flat(module):
+    return torch.cat([p.detach().flatten() for p in module.parameters()])
+
+
+check_same("seed layer 0 == layer 5, all weights", flat(seed_encoder.layers[0]), flat(seed_encoder.layers[5]))
+print("is layer 0 the layer we built?", seed_encoder.layers[0] is seed_layer)
+
+# %% [markdown]
+# The fix, the way `vit_steps.VisionTransformer` does it: create each block on its own, so
+# each gets its own random start. Look at the difference between block 0 and block 5 now.
+
+# %%
+blocks = nn.ModuleList(Block(dim=8, heads=4, mlp_dim=32) for _ in range(6))
+gap = (flat(blocks[0]) - flat(blocks[5])).abs().max()
+print(f"independent blocks 0 vs 5: max |diff| {gap:.4f}")
+assert gap > 0.1
+
+# %% [markdown]
+# ### Pitfall 5: no final LayerNorm
+#
+# ViT ends its encoder with one more LayerNorm (eq. 4). `nn.TransformerEncoder` adds it only
+# if you pass `norm=`; the default is `None`. The seed did not notice, because post-norm
+# layers already end in a LayerNorm (pitfall 2: every token had std 1). Once you switch to
+# pre-norm, nothing normalises the running sum that leaves the last block: each token keeps
+# whatever scale the blocks gave it, and in deep pre-norm stacks that scale tends to grow
+# with depth (Xiong et al., 2020). Look at image 0's per-token standard deviation after the
+# 6 independent blocks, without and with a final LayerNorm.
+
+# %%
+with torch.no_grad():
+    z_6 = tokens
+    for blk in blocks:
+        z_6 = blk(z_6)
+    normed = nn.LayerNorm(8, eps=1e-6)(z_6)
+print("per-token std, no final norm:  ", rounded(z_6.std(-1, unbiased=False)[0]))
+print("per-token std, with final norm:", rounded(normed.std(-1, unbiased=False)[0]))
+assert (z_6.std(-1, unbiased=False) - 1).abs().max() > 0.05  # left as the blocks made it
+assert (normed.std(-1, unbiased=False) - 1).abs().max() < 1e-3  # every token back to spread 1
+
+# %% [markdown]
+# ### All five fixed
+#
+# The seed's line, fixed: `batch_first=True`, `norm_first=True`, `activation="gelu"`,
+# `dropout=0.0`, `layer_norm_eps=1e-6`, a final `norm=`, and the six independent blocks'
+# weights copied in. (`enable_nested_tensor=False` silences torch's warning; nested tensors
+# only speed up padded text batches.) It must equal our six blocks plus a final LayerNorm.
+
+# %%
+layer = nn.TransformerEncoderLayer(8, 4, dim_feedforward=32, **vit_settings)
+final = nn.LayerNorm(8, eps=1e-6)
+fixed_encoder = nn.TransformerEncoder(layer, num_layers=6, norm=final, enable_nested_tensor=False)
+for blk, torch_blk in zip(blocks, fixed_encoder.layers, strict=True):
+    copy_block(blk, torch_blk)
+with torch.no_grad():
+    ours = tokens
+    for blk in blocks:
+        ours = blk(ours)
+    check_same("fixed seed encoder == 6 Blocks + LayerNorm", fixed_encoder(tokens), final(ours))
+
+# %% [markdown]
+# ## Exercises
+#
+# ### Exercise 1: count the parameters of one ViT-B/16 block
+#
+# ViT-B/16 has D = 768, 12 heads and an MLP of 3072. Write the number of parameters of one
+# block as a formula in D (attention: `qkv` and `proj`; MLP: `fc1` and `fc2`; two
+# LayerNorms with a weight and a bias each). Check it against `vit_steps.encoder.Block` and
+# against `nn.TransformerEncoderLayer`. Does the number of heads change the count?
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+D = 768
+attn_params = (D * 3 * D + 3 * D) + (D * D + D)  # qkv + proj = 4D² + 4D
+mlp_params = (D * 4 * D + 4 * D) + (4 * D * D + D)  # fc1 + fc2 = 8D² + 5D
+norm_params = 2 * (D + D)  # two LayerNorms
+formula = attn_params + mlp_params + norm_params  # 12D² + 13D
+print(f"by hand: {formula:,}")
+for name, module in [
+    ("vit_steps Block, 12 heads", Block(dim=D, heads=12, mlp_dim=4 * D)),
+    ("vit_steps Block, 1 head", Block(dim=D, heads=1, mlp_dim=4 * D)),
+    ("nn.TransformerEncoderLayer", nn.TransformerEncoderLayer(D, 12, dim_feedforward=4 * D)),
+]:
+    count = sum(p.numel() for p in module.parameters())
+    print(f"{name:28s} {count:,}")
+    assert count == formula == 12 * D * D + 13 * D  # heads only split D; they add no weights
+
+# %% [markdown]
+# ### Exercise 2: a post-norm block from our parts
+#
+# Using an `EncoderBlock`'s modules (`norm1`, `attn`, `norm2`, `mlp`), write the post-norm
+# forward pass of the original Transformer, `x = LN(x + MSA(x)); x = LN(x + MLP(x))`.
+# Check it equal to `nn.TransformerEncoderLayer(..., norm_first=False)` with the other ViT
+# settings and the same weights.
+
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+def post_norm_forward(blk, x):
+    x = blk.norm1(x + blk.attn(x)[0])  # the norm comes after the residual sum
+    return blk.norm2(x + blk.mlp(x))
+
+
+ours_block = EncoderBlock(dim=8, heads=4, mlp_dim=32)
+post_settings = dict(vit_settings, norm_first=False)
+post_layer = copy_block(ours_block, nn.TransformerEncoderLayer(8, 4, 32, **post_settings))
+with torch.no_grad():
+    by_hand, built_in = post_norm_forward(ours_block, tokens), post_layer(tokens)
+    check_same("post-norm by hand == norm_first=False", by_hand, built_in)
+
+# %% [markdown]
+# ### Exercise 3: keys that all look alike
+#
+# An untrained ViT is close to the case where every key is the same (section 6). Show with
+# `attention` that if all keys are equal, every query gives each token the weight 1/N,
+# whatever the queries are, and every output is the plain mean of the values.
+
+# %% tags=["solution"] jupyter={"source_hidden": true}
+g = torch.Generator().manual_seed(3)
+n_tokens = 5
+q_any = torch.randn(2, n_tokens, 4, generator=g)  # any queries
+k_same = torch.randn(1, 1, 4, generator=g).expand(2, n_tokens, 4)  # one key, repeated
+v_any = torch.randn(2, n_tokens, 6, generator=g)
+out_same, w_same = attention(q_any, k_same, v_any)
+uniform = torch.full((2, n_tokens, n_tokens), 1 / n_tokens)
+mean_values = v_any.mean(dim=1, keepdim=True).expand(2, n_tokens, 6)
+for label, ours, expected in [
+    ("every weight is 1/N", w_same, uniform),
+    ("every output is the mean value", out_same, mean_values),
+]:
+    check_same(label, ours, expected)
+
+# %% [markdown]
+# ## Summary
+#
+# - Attention: each token's output is a weighted average of all tokens' values, with weights
+#   $\mathrm{softmax}(q k^\top/\sqrt{d})$. Dividing by $\sqrt{d}$ keeps the scores' spread near
+#   1, so the softmax does not collapse into a one-hot.
+# - Multi-head attention: one Linear D → 3D gives q, k, v for all heads; a reshape to
+#   (B, N, 3, H, d) and a permute to (3, B, H, N, d) split them; `proj` mixes the heads.
+#   Same layout as `nn.MultiheadAttention`'s `in_proj_weight`.
+# - The pre-norm block, eq. 2-3: `x = x + MSA(LN(x))`, `x = x + MLP(LN(x))`, with exact
+#   GELU. It equals `nn.TransformerEncoderLayer(norm_first=True, activation="gelu",
+#   batch_first=True, dropout=0.0, layer_norm_eps=1e-6)`. The shape stays (B, N+1, D).
+# - Attention on a photo: with meaningful queries and keys, a patch attends to patches that
+#   look like it. An untrained ViT attends almost uniformly.
+# - Cost: N² weights per head and image. P = 8 instead of 16 makes them 16 times as many.
+# - The seed's `nn.TransformerEncoderLayer(d_model=8, nhead=4)` attends across the images of
+#   a batch instead of across the tokens of an image (with one image, CLS never sees a
+#   patch), is post-norm, uses ReLU and dropout; `nn.TransformerEncoder` gives every layer
+#   the same start and adds no final LayerNorm.
+#
+# Next: [05 · Classification head and loss](05_classification_loss.ipynb)

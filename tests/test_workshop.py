@@ -1,0 +1,109 @@
+"""Workshop kit: student copies run without their solutions; slide decks render offline."""
+
+import functools
+import http.server
+import json
+import shutil
+import threading
+
+import nbformat
+import pytest
+
+from tools.build_notebooks import NOTEBOOKS, execute
+from tools.workshop import SOLUTION_TAG, slide_decks, stored_notebooks, student_copies
+
+NAMES = [p.stem for p in stored_notebooks()]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def student_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    student_copies(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def slides_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("slides")
+    slide_decks(out)
+    return out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_student_copy_has_no_solutions_or_outputs_and_runs(name, student_dir):
+    original = json.loads(stored_notebooks()[NAMES.index(name)].read_text(encoding="utf-8"))
+    copy = nbformat.read(student_dir / f"{name}.ipynb", as_version=4)
+    solutions = [c for c in original["cells"] if SOLUTION_TAG in c["metadata"].get("tags", [])]
+    assert solutions, "every lesson has solutions to remove"
+    assert len(copy.cells) == len(original["cells"]) - len(solutions)
+    for cell in copy.cells:
+        assert SOLUTION_TAG not in cell.metadata.get("tags", [])
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+    # Everything left for the learner still runs top to bottom.
+    execute(copy, cwd=student_dir)
+    assert all(c.execution_count for c in copy.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_slide_deck_is_self_contained(name, slides_dir):
+    html = (slides_dir / f"{name}.slides.html").read_text(encoding="utf-8")
+    assert html.count("<section") >= 5
+    for remote in ('src="http', "src='http", 'href="http://', "unpkg.com", "cdnjs", "cdn.jsdelivr"):
+        assert remote not in html, f"{name} deck loads {remote!r} from the network"
+    assert (slides_dir / "_static/reveal.js/dist/reveal.js").is_file()
+    assert (slides_dir / "_static/mathjax/tex-svg-full.js").is_file()
+
+
+def html_of(name):
+    return "".join(
+        "".join(c["source"])
+        for c in json.loads((NOTEBOOKS / f"{name}.ipynb").read_text(encoding="utf-8"))["cells"]
+    )
+
+
+@pytest.fixture(scope="module")
+def server(slides_dir):
+    handler = functools.partial(_QuietHandler, directory=str(slides_dir))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium package)")
+    from playwright.sync_api import sync_playwright
+
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+    flags += ["--disable-sync", "--no-first-run", "--disable-quic"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield browser
+        browser.close()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_slide_deck_renders_in_headless_chromium(name, server, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    failed = []  # network requests only: an about:blank frame that reveal.js opens is no download
+    page.on("requestfailed", lambda r: r.url.startswith("about:") or failed.append(f"{r.url} {r.failure}"))
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} {r.status}"))
+    page.goto(f"{server}/{name}.slides.html", wait_until="networkidle")
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
+    assert page.evaluate("Reveal.getTotalSlides()") >= 5
+    page.evaluate("MathJax.startup.promise")  # wait until MathJax has typeset the deck
+    has_tex = "$" in html_of(name)
+    assert not has_tex or page.evaluate("document.querySelectorAll('mjx-container svg').length") > 0
+    assert page.evaluate("document.querySelectorAll('.reveal .slides section img').length") >= 1
+    assert failed == [], f"failed requests: {failed}"
+    page.close()
