@@ -16,6 +16,7 @@ EXPECTED = [
     "03_position_embedding",
     "04_transformer_encoder",
     "05_classification_loss",
+    "06_train_on_digits",
 ]
 SOURCE_NAMES = sorted(p.stem for p in SOURCES.glob("[0-9][0-9]_*.py"))
 MACHINE_PATH = re.compile(r"(/root/|/home/|/tmp/|/work/|/Users/|ipykernel_\d+|site-packages)")
@@ -94,3 +95,21 @@ def test_notebook_follows_the_skeleton(name):
     index = EXPECTED.index(name) if name in EXPECTED else None
     if index is not None and index + 1 < len(EXPECTED):
         assert f"{EXPECTED[index + 1]}.ipynb" in markdown, "the summary links to the next notebook"
+
+
+def test_readme_figures_come_from_tagged_notebook_cells():
+    from tools.build_notebooks import FIGURE_TAG, FIGURES, ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = set(re.findall(r"\]\(docs/figures/([\w-]+)\.png\)", readme))
+    tagged = {
+        tag[len(FIGURE_TAG) :]
+        for name in SOURCE_NAMES
+        for cell in load(name)["cells"]
+        for tag in cell["metadata"].get("tags", [])
+        if tag.startswith(FIGURE_TAG)
+    }
+    stored = {p.stem for p in FIGURES.glob("*.png")}
+    assert shown, "the README shows figures"
+    assert shown <= tagged, "every README figure is drawn by a notebook cell (make notebooks exports it)"
+    assert stored == tagged, "docs/figures holds exactly the exported figures"

@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "src"
+FIGURES = ROOT / "docs" / "figures"  # README's pictures: cells tagged "readme-figure:NAME"
+FIGURE_TAG = "readme-figure:"
 
 # The environment every stored output is made in (and nbval re-runs in, see conftest.py).
 EXECUTION_ENV = {
@@ -39,6 +41,8 @@ def read_source(src: Path):
     nb.metadata.pop("jupytext", None)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nb.metadata["language_info"] = {"name": "python"}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:03d}"  # stable ids: a rebuild changes only what really changed
     return nb
 
 
@@ -88,7 +92,26 @@ def build(src: Path) -> float:
     seconds = time.perf_counter() - start
     nbformat.validate(nb)
     nbformat.write(nb, NOTEBOOKS / f"{src.stem}.ipynb")
+    export_figures(nb)
     return seconds
+
+
+def export_figures(nb) -> list[Path]:
+    """Save the first PNG of each cell tagged ``readme-figure:NAME`` as docs/figures/NAME.png."""
+    import base64
+
+    written = []
+    for cell in nb.cells:
+        names = [t[len(FIGURE_TAG) :] for t in cell.metadata.get("tags", []) if t.startswith(FIGURE_TAG)]
+        pngs = [o["data"]["image/png"] for o in cell.get("outputs", []) if "image/png" in o.get("data", {})]
+        for name in names:
+            if not pngs:
+                raise ValueError(f"cell tagged {FIGURE_TAG}{name} drew no figure")
+            FIGURES.mkdir(parents=True, exist_ok=True)
+            path = FIGURES / f"{name}.png"
+            path.write_bytes(base64.b64decode(pngs[0]))
+            written.append(path)
+    return written
 
 
 def main(argv: list[str]) -> int:

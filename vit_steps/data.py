@@ -2,6 +2,8 @@
 
 - ``grace_hopper``: the portrait in matplotlib's sample data, as a (1, 3, S, S) tensor.
 - ``load_digits_split``: scikit-learn's 1,797 handwritten 8x8 digits, split 75/25.
+- ``random_shift``: move each image by a random fraction of a pixel, the augmentation
+  used to train on the digits.
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import torch
 from matplotlib import cbook
 from PIL import Image
 
-from ._checks import check_positive_int
+from ._checks import check_positive_int, check_tensor
 
-__all__ = ["DigitsSplit", "grace_hopper", "load_digits_split"]
+__all__ = ["DigitsSplit", "grace_hopper", "load_digits_split", "random_shift"]
 
 
 def grace_hopper(size: int = 224) -> torch.Tensor:
@@ -52,8 +54,10 @@ def load_digits_split(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    if not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size}")
+    if isinstance(test_size, bool) or not isinstance(test_size, int | float) or not 0.0 < test_size < 1.0:
+        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8)
     x_tr, x_te, y_tr, y_te = train_test_split(
@@ -64,3 +68,38 @@ def load_digits_split(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
         return torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
 
     return DigitsSplit(*as_tensors(x_tr, y_tr), *as_tensors(x_te, y_te))
+
+
+def random_shift(
+    images: torch.Tensor, max_shift: float = 0.5, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Move each image by a random fraction of a pixel, filling the border with zeros.
+
+    images (B, C, H, W) -> (B, C, H, W). Each image gets its own shift (dx, dy), each
+    drawn uniformly from [-max_shift, max_shift] pixels, and is resampled bilinearly.
+    Why fractions: each of the 8x8 digits' pixels counts the ink in a 4x4 block of a
+    32x32 drawing, so a shift of half a pixel here is the pen two pixels over there,
+    a digit its writer could have drawn; a whole pixel moves it by 1/8 of the frame.
+    ``generator`` (on the CPU) makes the shifts repeatable on any device.
+    """
+    check_tensor(images, "images", 4, "(B, C, H, W)")
+    if isinstance(max_shift, bool) or not isinstance(max_shift, int | float) or max_shift < 0:
+        raise ValueError(f"max_shift must be a number of pixels >= 0, got {max_shift!r}")
+    b, _, h, w = images.shape
+    if max_shift >= min(h, w):
+        raise ValueError(f"max_shift {max_shift} must be smaller than the image side {min(h, w)}")
+    if max_shift == 0 or b == 0:
+        return images.clone()
+    shifts = (torch.rand(b, 2, generator=generator) * 2 - 1) * max_shift  # (B, 2) pixels: (dx, dy)
+    # An affine grid maps each output pixel to where it reads from, in units where the
+    # image spans [-1, 1]: one pixel is 2/W across and 2/H down. Reading from x - dx
+    # moves the picture by +dx.
+    theta = torch.zeros(b, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0
+    theta[:, 0, 2] = -shifts[:, 0] * 2 / w
+    theta[:, 1, 2] = -shifts[:, 1] * 2 / h
+    theta = theta.to(device=images.device, dtype=images.dtype)
+    grid = torch.nn.functional.affine_grid(theta, list(images.shape), align_corners=False)
+    return torch.nn.functional.grid_sample(
+        images, grid, mode="bilinear", padding_mode="zeros", align_corners=False
+    )

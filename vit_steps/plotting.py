@@ -15,7 +15,12 @@ from ._checks import check_positive_int, check_tensor
 __all__ = [
     "PIPELINE_STEPS",
     "draw_pipeline",
+    "plot_accuracy_bars",
+    "plot_confusion_matrix",
+    "plot_history",
     "plot_similarity_grid",
+    "show_attention_maps",
+    "show_filters",
     "show_image",
     "show_images",
     "show_patch_grid",
@@ -176,4 +181,170 @@ def plot_similarity_grid(
         ax.set_yticks([])
     fig.colorbar(image, ax=axes, shrink=0.8, label="cosine similarity")
     fig.suptitle(title, fontsize=10)
+    return fig
+
+
+# --- Training figures (notebook 06) -----------------------------------------------
+
+
+def plot_history(history, title: str = ""):
+    """Loss and accuracy per epoch, side by side, from a ``vit_steps.training.History``.
+
+    Returns the figure. Left: mean training loss. Right: training accuracy (on the
+    augmented batches) and held-out test accuracy, if it was measured.
+    """
+    losses = getattr(history, "train_loss", None)
+    if not isinstance(losses, list) or not losses:
+        raise ValueError(f"history must be a History with at least one epoch, got {history!r}")
+    epochs = range(1, len(losses) + 1)
+    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(8, 2.8), dpi=80)
+    ax_loss.plot(epochs, losses, color="#264653")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.set_ylabel("training loss")
+    ax_loss.grid(alpha=0.3)
+    ax_acc.plot(epochs, history.train_acc, label="train (augmented)", color="#e76f51")
+    if history.test_acc:
+        ax_acc.plot(epochs, history.test_acc, label="test (held out)", color="#2a9d8f")
+    ax_acc.set_xlabel("epoch")
+    ax_acc.set_ylabel("accuracy")
+    ax_acc.set_ylim(0, 1.01)
+    ax_acc.grid(alpha=0.3)
+    ax_acc.legend(loc="lower right", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_accuracy_bars(accuracies: dict[str, float], title: str = "test accuracy", low: float = 0.9):
+    """Horizontal bars, one per model, labelled with the accuracy at 4 decimals.
+
+    accuracies: {name: accuracy in [0, 1]}; the axis starts at ``low`` so that small
+    differences are visible (the bars say so). Returns the figure.
+    """
+    if not isinstance(accuracies, dict) or not accuracies:
+        raise ValueError(f"accuracies must be a non-empty dict name -> accuracy, got {accuracies!r}")
+    for name, acc in accuracies.items():
+        if not isinstance(acc, int | float) or not 0.0 <= acc <= 1.0:
+            raise ValueError(f"accuracy of {name!r} must be a number in [0, 1], got {acc!r}")
+    names = list(accuracies)
+    fig, ax = plt.subplots(figsize=(6, 0.45 * len(names) + 0.9), dpi=80)
+    bars = ax.barh(names, [accuracies[n] - low for n in names], left=low, color="#8ab17d")
+    for bar, name in zip(bars, names, strict=True):
+        ax.text(
+            accuracies[name] + 0.001,
+            bar.get_y() + bar.get_height() / 2,
+            f"{accuracies[name]:.4f}",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_xlim(low, 1.0 + (1.0 - low) * 0.12)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"{title} (axis starts at {low})")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(matrix: torch.Tensor, title: str = ""):
+    """A (K, K) count matrix as a heatmap: rows the true class, columns the prediction.
+
+    Off-diagonal counts are printed in the cells, so single mistakes are not lost
+    in the colour scale. Returns the figure.
+    """
+    check_tensor(matrix, "matrix", 2, "(K, K)")
+    k = matrix.shape[0]
+    if matrix.shape[1] != k:
+        raise ValueError(f"matrix must be square (K, K), got {tuple(matrix.shape)}")
+    counts = matrix.detach().cpu()
+    fig, ax = plt.subplots(figsize=(4.2, 3.6), dpi=80)
+    image = ax.imshow(counts.numpy(), cmap="Blues")
+    for i in range(k):
+        for j in range(k):
+            c = int(counts[i, j])
+            if c and i != j:
+                ax.text(j, i, str(c), ha="center", va="center", fontsize=8, color="#d62828", weight="bold")
+    ax.set_xticks(range(k))
+    ax.set_yticks(range(k))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    fig.colorbar(image, ax=ax, shrink=0.8, label="images")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def show_attention_maps(images: torch.Tensor, maps, titles=None, size: float = 1.2):
+    """Each image in the top row, and under it one row per map laid over the image.
+
+    images (B, 1 or 3, H, W); maps: one (B, h, w) tensor, one weight per patch (e.g.
+    attention rollout reshaped to the patch grid), or a dict {row name: (B, h, w)}.
+    Each map is scaled up to the image by repeating pixels, so patch borders stay
+    sharp; every row shares one colour scale from 0 to its largest weight. Returns the figure.
+    """
+    check_tensor(images, "images", 4, "(B, C, H, W)")
+    if isinstance(maps, torch.Tensor):
+        maps = {"attention": maps}
+    if not isinstance(maps, dict) or not maps:
+        raise ValueError(
+            f"maps must be a (B, h, w) tensor or a non-empty dict of them, got {type(maps).__name__}"
+        )
+    b, _, h, w = images.shape
+    rows = []
+    for name, m in maps.items():
+        check_tensor(m, f"maps[{name!r}]", 3, "(B, h, w)")
+        if m.shape[0] != b:
+            raise ValueError(f"maps[{name!r}] must have one map per image ({b}), got {m.shape[0]}")
+        gh, gw = m.shape[1:]
+        if h % gh or w % gw:
+            raise ValueError(f"a {gh}x{gw} map does not tile a {h}x{w} image evenly")
+        rows.append(
+            (name, m.detach().float().cpu().repeat_interleave(h // gh, 1).repeat_interleave(w // gw, 2))
+        )
+    fig, axes = plt.subplots(
+        1 + len(rows), b, figsize=(b * size, (1 + len(rows)) * size * 1.1), dpi=80, squeeze=False
+    )
+    for i in range(b):
+        show_image(images[i], axes[0, i], None if titles is None else str(titles[i]))
+        for r, (_, big) in enumerate(rows, 1):
+            show_image(images[i], axes[r, i])
+            axes[r, i].imshow(
+                big[i].numpy(), cmap="inferno", alpha=0.65, vmin=0, vmax=float(big.max()) or 1.0
+            )
+    axes[0, 0].set_ylabel("digit", fontsize=8)
+    for r, (name, _) in enumerate(rows, 1):
+        axes[r, 0].set_ylabel(name, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show_filters(filters: torch.Tensor, titles=None, ncols: int = 8, size: float = 0.9, title: str = ""):
+    """Small kernels (K, P, P) as a grid, each on its own symmetric colour scale.
+
+    Blue is negative, red positive, white zero: a filter answers "how much does this
+    patch look like me". Returns the figure.
+    """
+    check_tensor(filters, "filters", 3, "(K, P, P)")
+    check_positive_int(ncols, "ncols")
+    n = filters.shape[0]
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(ncols * size, nrows * size * 1.15 + 0.3), dpi=80, squeeze=False
+    )
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.axis("off")
+            continue
+        f = filters[i].detach().float().cpu()
+        scale = float(f.abs().max()) or 1.0
+        ax.imshow(f.numpy(), cmap="RdBu_r", vmin=-scale, vmax=scale)
+        if titles is not None:
+            ax.set_title(str(titles[i]), fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
     return fig

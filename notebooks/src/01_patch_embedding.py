@@ -76,7 +76,7 @@ print("numbers per patch, C·P·P =", C * P * P)
 # reading a page: patch 13 ends the first row, patch 14 starts the second, patch 195 is
 # the bottom-right corner. This order is the order of the sequence.
 
-# %%
+# %% tags=["readme-figure:01-patch-grid"]
 assert H % P == 0 and W % P == 0 and 0 <= photo.min() and photo.max() <= 1
 fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
 show_patch_grid(photo, P, ax)

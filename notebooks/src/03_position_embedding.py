@@ -107,7 +107,7 @@ check_same("scrambled tokens == real tokens shuffled", scrambled_tokens[:, 1:], 
 # %% [markdown]
 # The two pictures side by side. To you they are very different images.
 
-# %%
+# %% tags=["readme-figure:03-scrambled-photo"]
 fig, axes = plt.subplots(1, 2, figsize=(6, 3.2), dpi=80)
 show_image(photo, axes[0], "the photo")
 show_image(scrambled, axes[1], "the same 196 patches, shuffled")

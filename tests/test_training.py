@@ -1,0 +1,437 @@
+"""vit_steps.training (optimizer, schedule, loop, evaluation, rollout, baselines) and the
+training figures in vit_steps.plotting. Tiny models and a few steps: no timing asserts."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.testing import assert_close  # noqa: E402
+
+from vit_steps import VisionTransformer  # noqa: E402
+from vit_steps.data import load_digits_split  # noqa: E402
+from vit_steps.plotting import (  # noqa: E402
+    plot_accuracy_bars,
+    plot_confusion_matrix,
+    plot_history,
+    show_attention_maps,
+    show_filters,
+)
+from vit_steps.training import (  # noqa: E402
+    DIGITS_MODEL,
+    DIGITS_TRAIN,
+    History,
+    attention_rollout,
+    confusion_matrix,
+    constant_scheduler,
+    evaluate,
+    make_optimizer,
+    make_scheduler,
+    sklearn_baselines,
+    train,
+)
+
+
+def tiny(**overrides):
+    torch.manual_seed(0)
+    args = dict(
+        image_size=8, patch_size=4, in_channels=1, num_classes=10, dim=16, depth=1, heads=2, mlp_dim=32
+    )
+    return VisionTransformer(**(args | overrides))
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits_split()
+
+
+# --- optimizer and schedule -------------------------------------------------------
+
+
+def test_optimizer_decays_weight_matrices_only():
+    model = tiny()
+    model.head.bias.requires_grad_(False)  # frozen parameters are left out
+    opt = make_optimizer(model, lr=1e-3, weight_decay=0.05)
+    decay, no_decay = opt.param_groups
+    assert decay["weight_decay"] == 0.05 and no_decay["weight_decay"] == 0.0
+    names = {id(p): n for n, p in model.named_parameters()}
+    decayed = {names[id(p)] for p in decay["params"]}
+    kept = {names[id(p)] for p in no_decay["params"]}
+    assert "blocks.0.attn.qkv.weight" in decayed and "patch_embed.proj.weight" in decayed
+    assert {"cls_token", "pos_embed", "norm.weight", "blocks.0.attn.qkv.bias"} <= kept
+    assert all(p.ndim >= 2 for p in decay["params"])
+    assert "head.bias" not in decayed | kept
+    assert len(decayed | kept) == sum(1 for p in model.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(model="model", lr=1e-3, weight_decay=0.0), "model must be an nn.Module"),
+        (dict(lr=0, weight_decay=0.0), "lr must be a positive number"),
+        (dict(lr=1e-3, weight_decay=-1), "weight_decay must be a number >= 0"),
+    ],
+)
+def test_optimizer_refuses_bad_inputs(kwargs, message):
+    kwargs = {"model": tiny(), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        make_optimizer(**kwargs)
+
+
+def test_optimizer_refuses_a_frozen_model():
+    model = tiny().requires_grad_(False)
+    with pytest.raises(ValueError, match="no trainable parameters"):
+        make_optimizer(model, 1e-3, 0.0)
+
+
+def lrs(warmup, total, lr=1.0):
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+    sched = make_scheduler(opt, warmup, total)
+    seen = []
+    for _ in range(total):
+        seen.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    return seen
+
+
+def test_schedule_warms_up_linearly_then_decays_by_cosine():
+    seen = lrs(warmup=4, total=14)
+    assert_close(seen[0], 0.01)  # starts at lr/100
+    assert all(a < b for a, b in zip(seen[:4], seen[1:5], strict=True))  # rising during warm-up
+    assert_close(seen[4], 1.0)  # the peak, right after warm-up
+    for step in range(4, 14):  # cosine from the peak towards zero over the remaining 10 steps
+        assert_close(seen[step], 0.5 * (1 + math.cos(math.pi * (step - 4) / 10)))
+
+
+def test_schedule_without_warmup_is_cosine_only():
+    seen = lrs(warmup=0, total=5)
+    assert_close(seen[0], 1.0)
+    assert seen == sorted(seen, reverse=True)
+
+
+def test_constant_scheduler_keeps_the_rate():
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.3)
+    sched = constant_scheduler(opt)
+    for _ in range(3):
+        opt.step()
+        sched.step()
+    assert opt.param_groups[0]["lr"] == 0.3
+
+
+@pytest.mark.parametrize(
+    ("warmup", "total", "message"),
+    [
+        (5, 5, "warmup_steps must be smaller than total_steps 5"),
+        (-1, 5, "warmup_steps must be an int >= 0"),
+        (1.5, 5, "warmup_steps must be an int >= 0"),
+        (0, 0, "total_steps must be a positive int"),
+    ],
+)
+def test_schedule_refuses_bad_steps(warmup, total, message):
+    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    with pytest.raises(ValueError, match=message):
+        make_scheduler(opt, warmup, total)
+
+
+def test_schedule_refuses_a_non_optimizer():
+    with pytest.raises(ValueError, match="optimizer must be a torch.optim.Optimizer"):
+        make_scheduler("adam", 1, 5)
+    with pytest.raises(ValueError, match="optimizer must be a torch.optim.Optimizer"):
+        constant_scheduler(None)
+
+
+# --- evaluation ---------------------------------------------------------------------
+
+
+def test_evaluate_counts_hits_and_restores_the_mode(digits):
+    model = tiny().train()
+    x, y = digits.x_test[:70], digits.y_test[:70]
+    acc, pred = evaluate(model, x, y, batch_size=32)  # three batches, the last one short
+    with torch.no_grad():
+        expected = model.eval()(x).argmax(-1)
+    model.train()
+    assert pred.shape == (70,) and pred.dtype == torch.int64
+    assert torch.equal(pred, expected)
+    assert acc == pytest.approx((expected == y).float().mean().item())
+    assert model.training, "evaluate puts the model back in the mode it found"
+    evaluate(model.eval(), x, y)
+    assert not model.training
+
+
+@pytest.mark.parametrize(
+    ("images", "labels", "message"),
+    [
+        (
+            torch.rand(4, 1, 8, 8),
+            torch.zeros(3, dtype=torch.long),
+            "same batch size, got 4 images and 3 labels",
+        ),
+        (torch.rand(0, 1, 8, 8), torch.zeros(0, dtype=torch.long), "set is empty"),
+        (torch.rand(4, 1, 8, 8), torch.zeros(4), "labels must hold integer class indices"),
+        (torch.rand(4, 64), torch.zeros(4, dtype=torch.long), "images must have 4 dimensions"),
+        (torch.rand(4, 1, 8, 8), torch.zeros(4, 1, dtype=torch.long), "labels must have 1 dimensions"),
+    ],
+)
+def test_evaluate_refuses_bad_inputs(images, labels, message):
+    with pytest.raises(ValueError, match=message):
+        evaluate(tiny(), images, labels)
+
+
+def test_evaluate_refuses_a_non_model_and_a_bad_batch_size():
+    x, y = torch.rand(2, 1, 8, 8), torch.zeros(2, dtype=torch.long)
+    with pytest.raises(ValueError, match="model must be an nn.Module"):
+        evaluate(lambda t: t, x, y)
+    with pytest.raises(ValueError, match="batch_size must be a positive int"):
+        evaluate(tiny(), x, y, batch_size=0)
+
+
+# --- the training loop --------------------------------------------------------------
+
+
+def test_train_learns_and_records_every_epoch(digits):
+    model = tiny()
+    x_test, y_test = digits.x_test[:200], digits.y_test[:200]
+    before, _ = evaluate(model, x_test, y_test)
+    history = train(
+        model,
+        digits.x_train[:512],
+        digits.y_train[:512],
+        x_test,
+        y_test,
+        epochs=6,
+        batch_size=64,
+        lr=1e-2,
+        warmup_epochs=1,
+        shift=0,
+        progress=False,
+    )
+    assert isinstance(history, History) and history.epochs == 6
+    for values in (history.train_loss, history.train_acc, history.test_acc, history.lr):
+        assert len(values) == 6
+    assert history.train_loss[-1] < history.train_loss[0] < 2.5
+    assert history.test_acc[-1] > before + 0.2  # far above where it started
+    assert history.test_acc[-1] == pytest.approx(evaluate(model, x_test, y_test)[0])
+    assert history.lr[-1] < 1e-5  # the cosine ends near zero
+    assert history.seconds > 0 and not model.training
+
+
+def test_train_is_repeatable_with_a_seed(digits):
+    x, y = digits.x_train[:128], digits.y_train[:128]
+    models = [tiny(), tiny()]
+    histories = [
+        train(m, x, y, epochs=2, warmup_epochs=0, batch_size=32, seed=7, progress=False) for m in models
+    ]
+    assert histories[0].train_loss == histories[1].train_loss
+    assert histories[0].test_acc == []  # no test set given, none measured
+    for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
+        assert torch.equal(a, b)
+    other = tiny()
+    train(other, x, y, epochs=2, warmup_epochs=0, batch_size=32, seed=8, progress=False)
+    assert not torch.equal(other.head.weight, models[0].head.weight)
+
+
+def test_train_without_augmentation_or_smoothing(digits):
+    history = train(
+        tiny(),
+        digits.x_train[:64],
+        digits.y_train[:64],
+        epochs=1,
+        warmup_epochs=0,
+        shift=0,
+        label_smoothing=0.0,
+        weight_decay=0.0,
+        progress=False,
+    )
+    assert history.epochs == 1
+
+
+X, Y = torch.rand(8, 1, 8, 8), torch.zeros(8, dtype=torch.long)
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((X[:, 0], Y), {}, "training images must have 4 dimensions"),
+        ((X, Y[:5]), {}, "same batch size, got 8 images and 5 labels"),
+        ((X, Y, X), {}, "give both x_test and y_test, or neither"),
+        (
+            (X, Y, torch.rand(8, 1, 4, 4), Y),
+            {},
+            r"test images must have the training images' shape \(1, 8, 8\)",
+        ),
+        ((X, Y, X, Y.float()), {}, "test labels must hold integer class indices"),
+        ((X, Y), dict(epochs=0), "epochs must be a positive int"),
+        ((X, Y), dict(batch_size=-1), "batch_size must be a positive int"),
+        ((X, Y), dict(epochs=3, warmup_epochs=3), r"warmup_epochs must be an int in \[0, epochs=3\)"),
+        ((X, Y), dict(label_smoothing=1.0), r"label_smoothing must be a number in \[0.0, 1.0\)"),
+        ((X, Y), dict(shift=-1), "shift must be a number of pixels >= 0"),
+    ],
+)
+def test_train_refuses_bad_inputs(args, kwargs, message):
+    kwargs = {"progress": False, "epochs": 2, "warmup_epochs": 1, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        train(tiny(), *args, **kwargs)
+
+
+def test_train_refuses_a_non_model():
+    with pytest.raises(ValueError, match="model must be an nn.Module"):
+        train("model", X, Y, progress=False)
+
+
+def test_digits_recipe_builds_the_seed_sized_model():
+    model = VisionTransformer(**DIGITS_MODEL)
+    assert model.patch_embed.num_patches == 4  # the seed's own 4 patches of an 8x8 image
+    assert DIGITS_TRAIN["warmup_epochs"] < DIGITS_TRAIN["epochs"]
+
+
+# --- confusion matrix ------------------------------------------------------------------
+
+
+def test_confusion_matrix_counts_pairs():
+    labels = torch.tensor([0, 1, 2, 2, 1])
+    preds = torch.tensor([0, 2, 2, 2, 1])
+    cm = confusion_matrix(labels, preds, 3)
+    assert torch.equal(cm, torch.tensor([[1, 0, 0], [0, 1, 1], [0, 0, 2]]))
+    assert cm.sum() == 5 and cm.trace() == 4 and cm.dtype == torch.int64
+
+
+@pytest.mark.parametrize(
+    ("labels", "preds", "k", "message"),
+    [
+        (torch.tensor([0, 1]), torch.tensor([0]), 2, "same length, got 2 and 1"),
+        (
+            torch.tensor([0, 3]),
+            torch.tensor([0, 1]),
+            3,
+            r"labels must lie in \[0, 2\], got values in \[0, 3\]",
+        ),
+        (torch.tensor([0, 1]), torch.tensor([-1, 1]), 3, r"predictions must lie in \[0, 2\]"),
+        (torch.tensor([0, 1]), torch.tensor([0, 1]), 0, "num_classes must be a positive int"),
+        (torch.tensor([[0, 1]]), torch.tensor([0, 1]), 2, "labels must have 1 dimensions"),
+    ],
+)
+def test_confusion_matrix_refuses_bad_inputs(labels, preds, k, message):
+    with pytest.raises(ValueError, match=message):
+        confusion_matrix(labels, preds, k)
+
+
+# --- attention rollout ----------------------------------------------------------------
+
+
+def random_attention(b, heads, n, generator):
+    return torch.randn(b, heads, n, n, generator=generator).softmax(-1)
+
+
+def naive_rollout(attentions, residual=True):
+    # One image at a time, one layer at a time, written as the paper's appendix says.
+    out = []
+    for i in range(attentions[0].shape[0]):
+        joint = torch.eye(attentions[0].shape[-1], dtype=torch.float64)
+        for attn in attentions:
+            a = attn[i].double().mean(0)
+            if residual:
+                a = 0.5 * a + 0.5 * torch.eye(a.shape[0], dtype=torch.float64)
+            a = a / a.sum(-1, keepdim=True)
+            joint = a @ joint
+        out.append(joint[0, 1:])
+    return torch.stack(out).float()
+
+
+@pytest.mark.parametrize("residual", [True, False])
+def test_rollout_matches_a_layer_by_layer_computation(residual):
+    g = torch.Generator().manual_seed(0)
+    attentions = [random_attention(3, 4, 5, g) for _ in range(3)]
+    rolled = attention_rollout(attentions, residual=residual)
+    assert rolled.shape == (3, 4)
+    assert_close(rolled, naive_rollout(attentions, residual))
+
+
+def test_rollout_of_one_layer_without_residual_is_the_cls_row():
+    g = torch.Generator().manual_seed(1)
+    attn = random_attention(2, 3, 5, g)
+    assert_close(attention_rollout([attn], residual=False), attn.mean(1)[:, 0, 1:])
+
+
+def test_rollout_accounts_for_the_residual():
+    # If every token attends only to itself, nothing moves between tokens: the CLS
+    # output owes nothing to the patches, with or without the residual.
+    identity = torch.eye(5).expand(2, 4, 5, 5)
+    assert_close(attention_rollout([identity, identity]), torch.zeros(2, 4))
+    # Uniform attention: with the residual, half of each layer's output is the token itself.
+    uniform = torch.full((1, 1, 3, 3), 1 / 3)
+    one = attention_rollout([uniform])
+    assert_close(one, torch.tensor([[1 / 6, 1 / 6]]))
+    assert (one.sum(-1) <= 1).all()
+
+
+def test_rollout_of_a_real_model_has_one_weight_per_patch():
+    model = tiny(depth=2).eval()
+    _, attentions = model(torch.rand(3, 1, 8, 8), return_attention=True)
+    rolled = attention_rollout(attentions)
+    assert rolled.shape == (3, 4) and (rolled >= 0).all() and (rolled.sum(-1) <= 1 + 1e-6).all()
+
+
+@pytest.mark.parametrize(
+    ("attentions", "message"),
+    [
+        ([], "attentions must be a non-empty list"),
+        (torch.rand(1, 1, 3, 3), "attentions must be a non-empty list"),
+        ([torch.rand(1, 3, 3)], r"attentions\[0\] must have 4 dimensions"),
+        ([torch.rand(1, 1, 3, 4)], "attention maps must be square"),
+        ([torch.rand(1, 1, 3, 3), torch.rand(2, 1, 3, 3)], r"every attention map must be \(1, H, 3, 3\)"),
+    ],
+)
+def test_rollout_refuses_bad_inputs(attentions, message):
+    with pytest.raises(ValueError, match=message):
+        attention_rollout(attentions)
+
+
+# --- baselines ----------------------------------------------------------------------------
+
+
+def test_sklearn_baselines_on_the_digits(digits):
+    scores = sklearn_baselines(digits)
+    assert set(scores) == {"logistic regression", "RBF SVM"}
+    assert 0.95 < scores["logistic regression"] < scores["RBF SVM"] <= 1.0
+    assert scores == sklearn_baselines(digits)  # no randomness in either fit
+
+
+def test_sklearn_baselines_refuse_a_non_split():
+    with pytest.raises(ValueError, match="split must have tensors x_train"):
+        sklearn_baselines({"x_train": 1})
+
+
+# --- training figures ---------------------------------------------------------------
+
+
+def test_training_figures_draw_and_refuse_bad_inputs():
+    history = History(train_loss=[2.0, 1.0], train_acc=[0.5, 0.9], test_acc=[0.4, 0.8], lr=[1.0, 0.0])
+    figures = [
+        plot_history(history, "demo"),
+        plot_accuracy_bars({"a": 0.97, "b": 0.99}),
+        plot_confusion_matrix(torch.tensor([[3, 1], [0, 4]]), "demo"),
+        show_attention_maps(torch.rand(2, 1, 8, 8), torch.rand(2, 2, 2), titles=["x", "y"]),
+        show_attention_maps(torch.rand(3, 1, 8, 8), {"a": torch.rand(3, 2, 2), "b": torch.rand(3, 4, 4)}),
+        show_filters(torch.randn(5, 4, 4), titles=list("abcde"), ncols=3, title="demo"),
+    ]
+    assert all(isinstance(f, plt.Figure) for f in figures)
+    assert len(figures[0].axes) == 2 and len(figures[3].axes) == 4 and len(figures[4].axes) == 9
+    plt.close("all")
+    for call, message in [
+        (lambda: plot_history(History()), "history must be a History with at least one epoch"),
+        (lambda: plot_accuracy_bars({}), "accuracies must be a non-empty dict"),
+        (lambda: plot_accuracy_bars({"a": 1.5}), r"accuracy of 'a' must be a number in \[0, 1\]"),
+        (lambda: plot_confusion_matrix(torch.zeros(2, 3)), r"matrix must be square \(K, K\)"),
+        (lambda: show_attention_maps(torch.rand(2, 1, 8, 8), torch.rand(3, 2, 2)), "one map per image"),
+        (lambda: show_attention_maps(torch.rand(1, 1, 8, 8), torch.rand(1, 3, 3)), "does not tile"),
+        (lambda: show_attention_maps(torch.rand(1, 1, 8, 8), {}), "maps must be a"),
+        (lambda: show_filters(torch.rand(4, 4)), "filters must have 3 dimensions"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            call()
