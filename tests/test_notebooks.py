@@ -91,7 +91,10 @@ def test_notebook_follows_the_skeleton(name):
     solutions = [c for c in code_cells(nb) if "solution" in c["metadata"].get("tags", [])]
     assert 2 <= len(solutions) <= 3, "two or three exercises, each with a solution cell"
     for cell in solutions:
-        assert cell["metadata"].get("jupyter", {}).get("source_hidden") is True, "solutions start collapsed"
+        hidden = cell["metadata"].get("jupyter", {})
+        assert hidden.get("source_hidden") is True and hidden.get("outputs_hidden") is True, (
+            "solutions start collapsed"
+        )
     index = EXPECTED.index(name) if name in EXPECTED else None
     if index is not None and index + 1 < len(EXPECTED):
         assert f"{EXPECTED[index + 1]}.ipynb" in markdown, "the summary links to the next notebook"

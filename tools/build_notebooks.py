@@ -43,6 +43,9 @@ def read_source(src: Path):
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:03d}"  # stable ids: a rebuild changes only what really changed
+        if "solution" in cell.metadata.get("tags", []):
+            # Collapsed in JupyterLab, output too (it would give the answer away): one click reveals both.
+            cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
     return nb
 
 
