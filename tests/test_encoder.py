@@ -99,5 +99,7 @@ def test_bad_inputs_are_refused():
         scaled_dot_product_attention(torch.randn(2, 4), torch.randn(2, 3), torch.randn(2, 3))
     with pytest.raises(ValueError, match="k and v must have the same number of tokens, got 2 and 5"):
         scaled_dot_product_attention(torch.randn(2, 4), torch.randn(2, 4), torch.randn(5, 4))
+    with pytest.raises(ValueError, match=r"v must be a tensor of shape \(\.\.\., N, d\)"):
+        scaled_dot_product_attention(torch.randn(2, 4), torch.randn(2, 4), torch.randn(4))
     with pytest.raises(ValueError, match="mlp_dim must be a positive int, got 0"):
         Mlp(8, 0)

@@ -36,6 +36,8 @@ def test_check_same_prints_and_asserts(capsys):
         check_same("x", a, torch.ones(4))
     with pytest.raises(ValueError, match="expects a torch.Tensor"):
         rounded([1.0])
+    with pytest.raises(ValueError, match="check_same expects tensors, got list for b"):
+        check_same("x", a, [1.0, 1.0, 1.0])
 
 
 def test_grace_hopper_is_a_square_photo():
@@ -75,3 +77,5 @@ def test_figures_draw_and_check_shapes():
         to_hwc(images)
     with pytest.raises(ValueError, match="image must have 1 or 3 channels, got 2"):
         to_hwc(torch.rand(2, 8, 8))
+    with pytest.raises(ValueError, match=r"image must be a tensor \(H, W\), \(C, H, W\) or \(1, C, H, W\)"):
+        to_hwc(torch.rand(8))

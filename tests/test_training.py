@@ -384,6 +384,10 @@ def test_rollout_of_a_real_model_has_one_weight_per_patch():
         (torch.rand(1, 1, 3, 3), "attentions must be a non-empty list"),
         ([torch.rand(1, 3, 3)], r"attentions\[0\] must have 4 dimensions"),
         ([torch.rand(1, 1, 3, 4)], "attention maps must be square"),
+        (
+            [torch.rand(1, 1, 3, 3), torch.rand(1, 1, 4, 4)],
+            r"must be \(1, H, 3, 3\) like the first, got .* at layer 1",
+        ),
         ([torch.rand(1, 1, 3, 3), torch.rand(2, 1, 3, 3)], r"every attention map must be \(1, H, 3, 3\)"),
     ],
 )
