@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 from nbconvert import NotebookExporter, SlidesExporter
-from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
 from traitlets.config import Config
 
 from tools.build_notebooks import NOTEBOOKS, ROOT
@@ -35,10 +34,8 @@ def student_copies(out_dir: Path = BUILD / "student") -> list[Path]:
     config = Config()
     config.TagRemovePreprocessor.remove_cell_tags = {SOLUTION_TAG}
     config.TagRemovePreprocessor.enabled = True
-    config.ClearOutputPreprocessor.enabled = True
+    config.ClearOutputPreprocessor.enabled = True  # both are among the exporter's defaults, off until enabled
     exporter = NotebookExporter(config=config)
-    exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    exporter.register_preprocessor(ClearOutputPreprocessor(config=config), enabled=True)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for nb_path in stored_notebooks():
