@@ -4,7 +4,8 @@ on torch's nn.TransformerEncoderLayer, interleaved in one process.
     python benchmarks/train_step.py [--rounds 30] [--threads 2]
 
 Prints, per configuration, the median step time of each and the ratio ours / built-in
-(below 1.0: writing attention from scratch costs nothing).
+(below 1.0: writing attention from scratch costs nothing), and writes them to
+benchmarks/results/train_step.json, which the README reads.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import torch
 from torch import nn
 
 from vit_steps import VisionTransformer, count_parameters
-from vit_steps.training import DIGITS_MODEL, DIGITS_TRAIN
+from vit_steps.course.recipes import DIGITS_MODEL, DIGITS_TRAIN
+from vit_steps.course.results import write_results
 
 CONFIGS = {
     # The model notebook 06 trains on 8x8 digits (5 tokens), at its batch size.
@@ -81,6 +83,7 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} interleaved rounds")
+    results = {}
     for name, cfg in CONFIGS.items():
         torch.manual_seed(0)
         cfg = dict(cfg)
@@ -101,10 +104,17 @@ def main():
                 step()
                 times[key].append(time.perf_counter() - start)
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        results[name] = {
+            "batch": batch,
+            "median_ms": med,
+            "ratio": med["vit_steps"] / med["builtin"],
+            "parameters": count_parameters(ours),
+        }
         print(
             f"{name:24s} vit_steps {med['vit_steps']:7.2f} ms  builtin {med['builtin']:7.2f} ms  "
             f"ratio {med['vit_steps'] / med['builtin']:.2f}"
         )
+    print(f"wrote {write_results('train_step', {'rounds': args.rounds, 'configs': results})}")
 
 
 if __name__ == "__main__":

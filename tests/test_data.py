@@ -1,10 +1,17 @@
-"""vit_steps.data: the offline images (portrait, digits split) and the shift augmentation."""
+"""vit_steps.course.data: the offline images (portrait, digits split) and the augmentations."""
 
 import pytest
 import torch
 from torch.testing import assert_close
 
-from vit_steps.data import DigitsSplit, grace_hopper, load_digits_split, random_shift
+from vit_steps.course.data import (
+    DigitsSplit,
+    grace_hopper,
+    load_digits_split,
+    random_crop,
+    random_flip,
+    random_shift,
+)
 
 
 def test_grace_hopper_is_a_square_rgb_tensor_in_unit_range():
@@ -111,3 +118,52 @@ def test_random_shift_fills_the_border_with_zeros():
 def test_random_shift_refuses_bad_inputs(images, max_shift, message):
     with pytest.raises(ValueError, match=message):
         random_shift(images, max_shift)
+
+
+def test_random_crop_moves_each_image_by_whole_pixels():
+    g = torch.Generator().manual_seed(0)
+    images = torch.rand(16, 2, 6, 6) + 1.0  # no pixel is 0, so the filled border is visible
+    out = random_crop(images, padding=2, generator=g)
+    assert out.shape == images.shape
+    for image, moved in zip(images, out, strict=True):
+        # Some shift (dy, dx) in [-2, 2]² reproduces the crop exactly: the same pixels, moved.
+        padded = torch.nn.functional.pad(image, (2, 2, 2, 2))
+        windows = [padded[:, y : y + 6, x : x + 6] for y in range(5) for x in range(5)]
+        assert any(torch.equal(moved, w) for w in windows)
+    shifted = [not torch.equal(a, b) for a, b in zip(images, out, strict=True)]
+    assert sum(shifted) >= 12  # 1 in 25 stays put
+    again = random_crop(images, padding=2, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
+    assert torch.equal(random_crop(images, padding=0), images)
+
+
+def test_random_crop_fills_the_border_with_the_given_value():
+    out = random_crop(
+        torch.ones(64, 1, 4, 4), padding=1, fill=-3.0, generator=torch.Generator().manual_seed(1)
+    )
+    assert set(out.unique().tolist()) == {-3.0, 1.0}
+
+
+def test_random_flip_mirrors_about_half_the_images():
+    images = torch.arange(2 * 100 * 3 * 3, dtype=torch.float32).reshape(100, 2, 3, 3)
+    out = random_flip(images, generator=torch.Generator().manual_seed(0))
+    flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, images, strict=True)]
+    kept = [torch.equal(o, i) for o, i in zip(out, images, strict=True)]
+    assert all(f != k for f, k in zip(flipped, kept, strict=True))  # each image: one or the other
+    assert 30 < sum(flipped) < 70
+    assert torch.equal(random_flip(images, p=0.0), images)
+    assert torch.equal(random_flip(images, p=1.0), images.flip(-1))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: random_crop(torch.rand(2, 8, 8)), r"images must have 4 dimensions \(B, C, H, W\)"),
+        (lambda: random_crop(torch.rand(2, 1, 8, 8), padding=-1), "padding must be an int >= 0, got -1"),
+        (lambda: random_crop(torch.rand(2, 1, 8, 8), fill="black"), "fill must be a number, got 'black'"),
+        (lambda: random_flip(torch.rand(2, 1, 8, 8), p=2), r"p must be a probability in \[0, 1\], got 2"),
+    ],
+)
+def test_augmentations_refuse_bad_inputs(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -35,7 +35,7 @@ def test_multi_head_matches_nn_multihead_attention():
     attn = Attention(dim=16, heads=4).eval()
     mha = copy_into_mha(attn).eval()
     x = torch.randn(3, 5, 16)
-    ours, weights = attn(x, return_attention=True)
+    ours, weights = attn.forward_with_attention(x)
     theirs, their_weights = mha(x, x, x, need_weights=True, average_attn_weights=False)
     assert_close(ours, theirs, **TOL)
     assert_close(weights, their_weights, **TOL)
@@ -68,7 +68,7 @@ def test_block_matches_transformer_encoder_layer():
 
 
 def test_mlp_uses_exact_gelu():
-    mlp = Mlp(4, 8)
+    mlp = Mlp(dim=4, mlp_dim=8)
     x = torch.randn(2, 3, 4)
     expected = mlp.fc2(F.gelu(mlp.fc1(x), approximate="none"))
     assert_close(mlp(x), expected)
@@ -79,18 +79,18 @@ def test_block_returns_attention_of_its_own_attention():
     torch.manual_seed(0)
     block = Block(dim=8, heads=2, mlp_dim=16)
     x = torch.randn(2, 5, 8)
-    out, attn = block(x, return_attention=True)
+    out, attn = block.forward_with_attention(x)
     assert_close(out, block(x))
-    _, direct = block.attn(block.norm1(x), return_attention=True)
+    _, direct = block.attn.forward_with_attention(block.norm1(x))
     assert_close(attn, direct)
 
 
 def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match="dim 10 is not divisible by heads 4"):
-        Attention(10, 4)
+        Attention(dim=10, heads=4)
     with pytest.raises(ValueError, match="dim 10 is not divisible by heads 4"):
-        Block(10, 4, 20)
-    attn = Attention(8, 2)
+        Block(dim=10, heads=4, mlp_dim=20)
+    attn = Attention(dim=8, heads=2)
     with pytest.raises(ValueError, match="expected tokens of dim 8, got dim 6"):
         attn(torch.randn(1, 3, 6))
     with pytest.raises(ValueError, match=r"x must have 3 dimensions \(B, N, D\), got 2"):
@@ -102,4 +102,12 @@ def test_bad_inputs_are_refused():
     with pytest.raises(ValueError, match=r"v must be a tensor of shape \(\.\.\., N, d\)"):
         scaled_dot_product_attention(torch.randn(2, 4), torch.randn(2, 4), torch.randn(4))
     with pytest.raises(ValueError, match="mlp_dim must be a positive int, got 0"):
-        Mlp(8, 0)
+        Mlp(dim=8, mlp_dim=0)
+    with pytest.raises(ValueError, match="expected tokens of dim 8, got dim 6"):
+        Mlp(dim=8, mlp_dim=16)(torch.randn(1, 3, 6))
+    with pytest.raises(ValueError, match=r"x must have 3 dimensions \(B, N, D\), got 2"):
+        Block(dim=8, heads=2, mlp_dim=16)(torch.randn(3, 8))
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\), got 1.5"):
+        Attention(dim=8, heads=2, dropout=1.5)
+    with pytest.raises(ValueError, match=r"dropout_p must be in \[0, 1\), got -0.1"):
+        scaled_dot_product_attention(torch.randn(2, 4), torch.randn(2, 4), torch.randn(2, 4), dropout_p=-0.1)

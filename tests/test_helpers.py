@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from vit_steps.data import grace_hopper  # noqa: E402
-from vit_steps.display import check_same, rounded  # noqa: E402
-from vit_steps.plotting import (  # noqa: E402
+from vit_steps.course.data import grace_hopper  # noqa: E402
+from vit_steps.course.display import assert_same, rounded  # noqa: E402
+from vit_steps.course.plotting import (  # noqa: E402
     PIPELINE_STEPS,
     draw_pipeline,
     plot_similarity_grid,
@@ -26,18 +26,18 @@ def test_rounded_removes_negative_zero():
     assert not torch.signbit(out[0])
 
 
-def test_check_same_prints_and_asserts(capsys):
+def test_assert_same_prints_and_asserts(capsys):
     a = torch.ones(3)
-    check_same("a == a", a, a + 1e-7)
+    assert_same("a == a", a, a + 1e-7)
     assert capsys.readouterr().out == "a == a: True  (max |diff| 0.0000)\n"
     with pytest.raises(AssertionError):
-        check_same("a == 2a", a, 2 * a)
+        assert_same("a == 2a", a, 2 * a)
     with pytest.raises(ValueError, match=r"shapes differ, \(3,\) vs \(4,\)"):
-        check_same("x", a, torch.ones(4))
-    with pytest.raises(ValueError, match="expects a torch.Tensor"):
+        assert_same("x", a, torch.ones(4))
+    with pytest.raises(ValueError, match="rounded's input must be a torch.Tensor, got list"):
         rounded([1.0])
-    with pytest.raises(ValueError, match="check_same expects tensors, got list for b"):
-        check_same("x", a, [1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match="assert_same's b must be a torch.Tensor, got list"):
+        assert_same("x", a, [1.0, 1.0, 1.0])
 
 
 def test_grace_hopper_is_a_square_photo():
@@ -55,12 +55,19 @@ def test_pipeline_highlights_one_step(step):
     plt.close(fig)
 
 
-def test_pipeline_step_6_highlights_all_and_bad_steps_are_refused():
-    fig, highlighted = draw_pipeline(6)
+@pytest.mark.parametrize("step", [6, 7])
+def test_pipeline_steps_6_and_7_highlight_all(step):
+    fig, highlighted = draw_pipeline(step)
     assert highlighted == [name for name, _ in PIPELINE_STEPS]
+    assert fig.axes[0].get_title().startswith(f"{step}. ")
     plt.close(fig)
-    with pytest.raises(ValueError, match="step must be an int from 1 to 6, got 7"):
-        draw_pipeline(7)
+
+
+def test_pipeline_refuses_bad_steps():
+    with pytest.raises(ValueError, match="step must be an int from 1 to 7, got 8"):
+        draw_pipeline(8)
+    with pytest.raises(ValueError, match="step must be an int from 1 to 7, got True"):
+        draw_pipeline(True)
 
 
 def test_figures_draw_and_check_shapes():

@@ -17,9 +17,87 @@ def small(**overrides):
 
 def test_forward_shapes_and_attention():
     model = small()
-    logits, attentions = model(torch.randn(5, 3, 8, 8), return_attention=True)
+    images = torch.randn(5, 3, 8, 8)
+    logits, attentions = model.forward_with_attention(images)
     assert logits.shape == (5, 10)
     assert len(attentions) == 2 and attentions[0].shape == (5, 4, 5, 5)
+    assert_close(logits, model(images))  # the same numbers as forward, which keeps no maps
+    assert_close(attentions[0].sum(-1), torch.ones(5, 4, 5))
+
+
+def test_each_method_returns_what_timm_means_by_its_name():
+    model = small().eval()
+    images = torch.randn(3, 3, 8, 8)
+    tokens = model.forward_features(images)
+    assert tokens.shape == (3, 5, 8)
+    # forward_features ends with the final LayerNorm: every token has mean 0 and variance 1
+    # before the norm's affine part, which init leaves at weight 1, bias 0.
+    assert_close(tokens.mean(-1), torch.zeros(3, 5), atol=1e-5, rtol=0)
+    assert_close(tokens.var(-1, unbiased=False), torch.ones(3, 5), atol=1e-2, rtol=0)  # eps 1e-6
+    assert_close(model.forward_head(tokens), model(images))
+    assert_close(model.forward_head(tokens, pre_logits=True), tokens[:, 0])
+    # Attention maps come from the blocks' own attention: re-running block 0 by hand gives them.
+    _, attentions = model.forward_with_attention(images)
+    x = torch.cat([model.cls_token.expand(3, -1, -1), model.patch_embed(images)], 1) + model.pos_embed
+    _, first = model.blocks[0].forward_with_attention(x)
+    assert_close(attentions[0], first)
+
+
+def test_forward_head_reads_only_the_cls_token():
+    model = small().eval()
+    tokens = torch.randn(2, 5, 8)
+    changed = tokens.clone()
+    changed[:, 1:] = torch.randn(2, 4, 8)
+    assert_close(model.forward_head(tokens), model.forward_head(changed))
+    assert_close(model.forward_head(tokens), model.head(tokens[:, 0]))
+    with pytest.raises(ValueError, match="head expects dim 8, got tokens of dim 6"):
+        model.forward_head(torch.randn(2, 5, 6))
+    with pytest.raises(ValueError, match=r"tokens must have 3 dimensions \(B, N\+1, D\)"):
+        model.forward_head(torch.randn(2, 8))
+
+
+def test_constructors_take_keywords_only():
+    with pytest.raises(TypeError):
+        VisionTransformer(8, 4, 3, 10, 8, 2, 4, 16)
+    from vit_steps import Attention, Block, Mlp, PatchEmbed
+
+    for cls, args in ((PatchEmbed, (8, 4, 3, 8)), (Block, (8, 4, 16)), (Attention, (8, 4)), (Mlp, (8, 16))):
+        with pytest.raises(TypeError):
+            cls(*args)
+
+
+def test_the_model_checks_its_input_once(monkeypatch):
+    # Every value after the images is the model's own: no step re-validates it.
+    import vit_steps.cls_token
+    import vit_steps.encoder
+    import vit_steps.model
+    import vit_steps.patch_embedding
+    import vit_steps.position_embedding
+
+    calls = []
+    for module in (
+        vit_steps.patch_embedding,
+        vit_steps.cls_token,
+        vit_steps.position_embedding,
+        vit_steps.encoder,
+        vit_steps.model,
+    ):
+        for name in ("check_tensor", "check_tokens", "check_patchable"):
+            if hasattr(module, name):
+                original = getattr(module, name)
+
+                def counting(*args, _original=original, _name=name):
+                    calls.append(_name)
+                    return _original(*args)
+
+                monkeypatch.setattr(module, name, counting)
+    model = small().eval()
+    calls.clear()  # building the model checks its configuration; only the forward pass counts
+    model(torch.randn(2, 3, 8, 8))
+    assert calls == ["check_tensor"]  # the images, once, in patch_embed
+    calls.clear()
+    model.forward_with_attention(torch.randn(2, 3, 8, 8))
+    assert calls == ["check_tensor"]
 
 
 def test_state_dict_uses_the_ecosystem_names():

@@ -34,7 +34,7 @@ def test_sincos_table_values():
     expected_row = [math.sin(1 * w) for w in omega] + [math.cos(1 * w) for w in omega]
     expected_col = [math.sin(2 * w) for w in omega] + [math.cos(2 * w) for w in omega]
     assert_close(table[0, 6], torch.tensor(expected_row + expected_col))
-    assert sincos_pos_embed_2d(4, 8, cls_token=False).shape == (1, 16, 8)
+    assert sincos_pos_embed_2d(4, 8, has_cls=False).shape == (1, 16, 8)
 
 
 def test_sincos_similarity_falls_with_distance():

@@ -1,5 +1,5 @@
-"""vit_steps.training (optimizer, schedule, loop, evaluation, rollout, baselines) and the
-training figures in vit_steps.plotting. Tiny models and a few steps: no timing asserts."""
+"""vit_steps.course.training (optimizer, schedule, loop, evaluation) and the training
+figures in vit_steps.course.plotting. Tiny models and a few steps: no timing asserts."""
 
 import math
 
@@ -14,27 +14,16 @@ from torch import nn  # noqa: E402
 from torch.testing import assert_close  # noqa: E402
 
 from vit_steps import VisionTransformer  # noqa: E402
-from vit_steps.data import load_digits_split  # noqa: E402
-from vit_steps.plotting import (  # noqa: E402
+from vit_steps.course.data import load_digits_split  # noqa: E402
+from vit_steps.course.plotting import (  # noqa: E402
     plot_accuracy_bars,
     plot_confusion_matrix,
     plot_history,
     show_attention_maps,
     show_filters,
 )
-from vit_steps.training import (  # noqa: E402
-    DIGITS_MODEL,
-    DIGITS_TRAIN,
-    History,
-    attention_rollout,
-    confusion_matrix,
-    constant_scheduler,
-    evaluate,
-    make_optimizer,
-    make_scheduler,
-    sklearn_baselines,
-    train,
-)
+from vit_steps.course.recipes import DIGITS_MODEL, DIGITS_TRAIN, digits_augment  # noqa: E402
+from vit_steps.course.training import History, evaluate, make_optimizer, make_scheduler, train  # noqa: E402
 
 
 def tiny(**overrides):
@@ -67,6 +56,23 @@ def test_optimizer_decays_weight_matrices_only():
     assert all(p.ndim >= 2 for p in decay["params"])
     assert "head.bias" not in decayed | kept
     assert len(decayed | kept) == sum(1 for p in model.parameters() if p.requires_grad)
+
+
+def test_optimizer_asks_the_model_what_not_to_decay():
+    class Tagged(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.keep = nn.Parameter(torch.ones(3, 3))  # 2-D: decayed unless the model says so
+            self.decay = nn.Parameter(torch.ones(3, 3))
+
+        def no_weight_decay(self):
+            return {"keep"}
+
+    model = Tagged()
+    decay, no_decay = make_optimizer(model, lr=1e-3, weight_decay=0.1).param_groups
+    assert [p is model.decay for p in decay["params"]] == [True]
+    assert [p is model.keep for p in no_decay["params"]] == [True]
+    assert tiny().no_weight_decay() == {"cls_token", "pos_embed"}
 
 
 @pytest.mark.parametrize(
@@ -115,15 +121,6 @@ def test_schedule_without_warmup_is_cosine_only():
     assert seen == sorted(seen, reverse=True)
 
 
-def test_constant_scheduler_keeps_the_rate():
-    opt = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=0.3)
-    sched = constant_scheduler(opt)
-    for _ in range(3):
-        opt.step()
-        sched.step()
-    assert opt.param_groups[0]["lr"] == 0.3
-
-
 @pytest.mark.parametrize(
     ("warmup", "total", "message"),
     [
@@ -142,8 +139,6 @@ def test_schedule_refuses_bad_steps(warmup, total, message):
 def test_schedule_refuses_a_non_optimizer():
     with pytest.raises(ValueError, match="optimizer must be a torch.optim.Optimizer"):
         make_scheduler("adam", 1, 5)
-    with pytest.raises(ValueError, match="optimizer must be a torch.optim.Optimizer"):
-        constant_scheduler(None)
 
 
 # --- evaluation ---------------------------------------------------------------------
@@ -208,15 +203,14 @@ def test_train_learns_and_records_every_epoch(digits):
         batch_size=64,
         lr=1e-2,
         warmup_epochs=1,
-        shift=0,
         progress=False,
     )
     assert isinstance(history, History) and history.epochs == 6
-    for values in (history.train_loss, history.train_acc, history.test_acc, history.lr):
+    for values in (history.train_loss, history.train_acc, history.eval_acc, history.lr):
         assert len(values) == 6
     assert history.train_loss[-1] < history.train_loss[0] < 2.5
-    assert history.test_acc[-1] > before + 0.2  # far above where it started
-    assert history.test_acc[-1] == pytest.approx(evaluate(model, x_test, y_test)[0])
+    assert history.eval_acc[-1] > before + 0.2  # far above where it started
+    assert history.eval_acc[-1] == pytest.approx(evaluate(model, x_test, y_test)[0])
     assert history.lr[-1] < 1e-5  # the cosine ends near zero
     assert history.seconds > 0 and not model.training
 
@@ -228,7 +222,7 @@ def test_train_is_repeatable_with_a_seed(digits):
         train(m, x, y, epochs=2, warmup_epochs=0, batch_size=32, seed=7, progress=False) for m in models
     ]
     assert histories[0].train_loss == histories[1].train_loss
-    assert histories[0].test_acc == []  # no test set given, none measured
+    assert histories[0].eval_acc == []  # no held-out set given, none measured
     for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert torch.equal(a, b)
     other = tiny()
@@ -236,19 +230,36 @@ def test_train_is_repeatable_with_a_seed(digits):
     assert not torch.equal(other.head.weight, models[0].head.weight)
 
 
-def test_train_without_augmentation_or_smoothing(digits):
+def test_train_without_smoothing_or_decay(digits):
     history = train(
         tiny(),
         digits.x_train[:64],
         digits.y_train[:64],
         epochs=1,
         warmup_epochs=0,
-        shift=0,
         label_smoothing=0.0,
         weight_decay=0.0,
         progress=False,
     )
     assert history.epochs == 1
+
+
+def test_train_hands_every_batch_to_the_augmentation(digits):
+    x, y = digits.x_train[:100], digits.y_train[:100]
+    seen = []
+
+    def flip_and_record(images, generator=None):
+        seen.append(images.shape[0])
+        assert isinstance(generator, torch.Generator)  # the loop's own, so runs repeat
+        return images.flip(-1)
+
+    train(tiny(), x, y, epochs=2, batch_size=32, warmup_epochs=0, augment=flip_and_record, progress=False)
+    assert seen == [32, 32, 32, 4] * 2  # every batch of both epochs, the last one short
+    # The augmentation changes what is learned: the same seed without it ends elsewhere.
+    plain, flipped = tiny(), tiny()
+    train(plain, x, y, epochs=1, warmup_epochs=0, progress=False)
+    train(flipped, x, y, epochs=1, warmup_epochs=0, augment=digits_augment, progress=False)
+    assert not torch.equal(plain.head.weight, flipped.head.weight)
 
 
 X, Y = torch.rand(8, 1, 8, 8), torch.zeros(8, dtype=torch.long)
@@ -259,18 +270,18 @@ X, Y = torch.rand(8, 1, 8, 8), torch.zeros(8, dtype=torch.long)
     [
         ((X[:, 0], Y), {}, "training images must have 4 dimensions"),
         ((X, Y[:5]), {}, "same batch size, got 8 images and 5 labels"),
-        ((X, Y, X), {}, "give both x_test and y_test, or neither"),
+        ((X, Y, X), {}, "give both x_eval and y_eval, or neither"),
         (
             (X, Y, torch.rand(8, 1, 4, 4), Y),
             {},
-            r"test images must have the training images' shape \(1, 8, 8\)",
+            r"evaluation images must have the training images' shape \(1, 8, 8\)",
         ),
-        ((X, Y, X, Y.float()), {}, "test labels must hold integer class indices"),
+        ((X, Y, X, Y.float()), {}, "evaluation labels must hold integer class indices"),
         ((X, Y), dict(epochs=0), "epochs must be a positive int"),
         ((X, Y), dict(batch_size=-1), "batch_size must be a positive int"),
         ((X, Y), dict(epochs=3, warmup_epochs=3), r"warmup_epochs must be an int in \[0, epochs=3\)"),
         ((X, Y), dict(label_smoothing=1.0), r"label_smoothing must be a number in \[0.0, 1.0\)"),
-        ((X, Y), dict(shift=-1), "shift must be a number of pixels >= 0"),
+        ((X, Y), dict(augment="flip"), "augment must be a callable or None, got 'flip'"),
     ],
 )
 def test_train_refuses_bad_inputs(args, kwargs, message):
@@ -290,132 +301,11 @@ def test_digits_recipe_builds_the_seed_sized_model():
     assert DIGITS_TRAIN["warmup_epochs"] < DIGITS_TRAIN["epochs"]
 
 
-# --- confusion matrix ------------------------------------------------------------------
-
-
-def test_confusion_matrix_counts_pairs():
-    labels = torch.tensor([0, 1, 2, 2, 1])
-    preds = torch.tensor([0, 2, 2, 2, 1])
-    cm = confusion_matrix(labels, preds, 3)
-    assert torch.equal(cm, torch.tensor([[1, 0, 0], [0, 1, 1], [0, 0, 2]]))
-    assert cm.sum() == 5 and cm.trace() == 4 and cm.dtype == torch.int64
-
-
-@pytest.mark.parametrize(
-    ("labels", "preds", "k", "message"),
-    [
-        (torch.tensor([0, 1]), torch.tensor([0]), 2, "same length, got 2 and 1"),
-        (
-            torch.tensor([0, 3]),
-            torch.tensor([0, 1]),
-            3,
-            r"labels must lie in \[0, 2\], got values in \[0, 3\]",
-        ),
-        (torch.tensor([0, 1]), torch.tensor([-1, 1]), 3, r"predictions must lie in \[0, 2\]"),
-        (torch.tensor([0, 1]), torch.tensor([0, 1]), 0, "num_classes must be a positive int"),
-        (torch.tensor([[0, 1]]), torch.tensor([0, 1]), 2, "labels must have 1 dimensions"),
-    ],
-)
-def test_confusion_matrix_refuses_bad_inputs(labels, preds, k, message):
-    with pytest.raises(ValueError, match=message):
-        confusion_matrix(labels, preds, k)
-
-
-# --- attention rollout ----------------------------------------------------------------
-
-
-def random_attention(b, heads, n, generator):
-    return torch.randn(b, heads, n, n, generator=generator).softmax(-1)
-
-
-def naive_rollout(attentions, residual=True):
-    # One image at a time, one layer at a time, written as the paper's appendix says.
-    out = []
-    for i in range(attentions[0].shape[0]):
-        joint = torch.eye(attentions[0].shape[-1], dtype=torch.float64)
-        for attn in attentions:
-            a = attn[i].double().mean(0)
-            if residual:
-                a = 0.5 * a + 0.5 * torch.eye(a.shape[0], dtype=torch.float64)
-            a = a / a.sum(-1, keepdim=True)
-            joint = a @ joint
-        out.append(joint[0, 1:])
-    return torch.stack(out).float()
-
-
-@pytest.mark.parametrize("residual", [True, False])
-def test_rollout_matches_a_layer_by_layer_computation(residual):
-    g = torch.Generator().manual_seed(0)
-    attentions = [random_attention(3, 4, 5, g) for _ in range(3)]
-    rolled = attention_rollout(attentions, residual=residual)
-    assert rolled.shape == (3, 4)
-    assert_close(rolled, naive_rollout(attentions, residual))
-
-
-def test_rollout_of_one_layer_without_residual_is_the_cls_row():
-    g = torch.Generator().manual_seed(1)
-    attn = random_attention(2, 3, 5, g)
-    assert_close(attention_rollout([attn], residual=False), attn.mean(1)[:, 0, 1:])
-
-
-def test_rollout_accounts_for_the_residual():
-    # If every token attends only to itself, nothing moves between tokens: the CLS
-    # output owes nothing to the patches, with or without the residual.
-    identity = torch.eye(5).expand(2, 4, 5, 5)
-    assert_close(attention_rollout([identity, identity]), torch.zeros(2, 4))
-    # Uniform attention: with the residual, half of each layer's output is the token itself.
-    uniform = torch.full((1, 1, 3, 3), 1 / 3)
-    one = attention_rollout([uniform])
-    assert_close(one, torch.tensor([[1 / 6, 1 / 6]]))
-    assert (one.sum(-1) <= 1).all()
-
-
-def test_rollout_of_a_real_model_has_one_weight_per_patch():
-    model = tiny(depth=2).eval()
-    _, attentions = model(torch.rand(3, 1, 8, 8), return_attention=True)
-    rolled = attention_rollout(attentions)
-    assert rolled.shape == (3, 4) and (rolled >= 0).all() and (rolled.sum(-1) <= 1 + 1e-6).all()
-
-
-@pytest.mark.parametrize(
-    ("attentions", "message"),
-    [
-        ([], "attentions must be a non-empty list"),
-        (torch.rand(1, 1, 3, 3), "attentions must be a non-empty list"),
-        ([torch.rand(1, 3, 3)], r"attentions\[0\] must have 4 dimensions"),
-        ([torch.rand(1, 1, 3, 4)], "attention maps must be square"),
-        (
-            [torch.rand(1, 1, 3, 3), torch.rand(1, 1, 4, 4)],
-            r"must be \(1, H, 3, 3\) like the first, got .* at layer 1",
-        ),
-        ([torch.rand(1, 1, 3, 3), torch.rand(2, 1, 3, 3)], r"every attention map must be \(1, H, 3, 3\)"),
-    ],
-)
-def test_rollout_refuses_bad_inputs(attentions, message):
-    with pytest.raises(ValueError, match=message):
-        attention_rollout(attentions)
-
-
-# --- baselines ----------------------------------------------------------------------------
-
-
-def test_sklearn_baselines_on_the_digits(digits):
-    scores = sklearn_baselines(digits)
-    assert set(scores) == {"logistic regression", "RBF SVM"}
-    assert 0.95 < scores["logistic regression"] < scores["RBF SVM"] <= 1.0
-    assert scores == sklearn_baselines(digits)  # no randomness in either fit
-
-
-def test_sklearn_baselines_refuse_a_non_split():
-    with pytest.raises(ValueError, match="split must have tensors x_train"):
-        sklearn_baselines({"x_train": 1})
-
-
 # --- training figures ---------------------------------------------------------------
 
 
 def test_training_figures_draw_and_refuse_bad_inputs():
-    history = History(train_loss=[2.0, 1.0], train_acc=[0.5, 0.9], test_acc=[0.4, 0.8], lr=[1.0, 0.0])
+    history = History(train_loss=[2.0, 1.0], train_acc=[0.5, 0.9], eval_acc=[0.4, 0.8], lr=[1.0, 0.0])
     figures = [
         plot_history(history, "demo"),
         plot_accuracy_bars({"a": 0.97, "b": 0.99}),

@@ -1,11 +1,14 @@
 """vit_steps: the Vision Transformer built step by step, one module per step.
 
 patch_embedding  ->  cls_token  ->  position_embedding  ->  encoder  ->  head  ->  model
+
+The course's support code (data, training, analysis, baselines, plotting) lives apart,
+in ``vit_steps.course``.
 """
 
 from .cls_token import new_cls_token, prepend_cls_token
 from .encoder import Attention, Block, Mlp, scaled_dot_product_attention
-from .head import classify_cls_token, cross_entropy, log_softmax
+from .head import cross_entropy, log_softmax
 from .model import VIT_CONFIGS, VisionTransformer, count_parameters, vit_from_config
 from .patch_embedding import (
     PatchEmbed,
@@ -35,7 +38,6 @@ __all__ = [
     "PatchEmbed",
     "VisionTransformer",
     "add_pos_embed",
-    "classify_cls_token",
     "count_parameters",
     "cross_entropy",
     "kernel_to_weight",

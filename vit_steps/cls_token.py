@@ -34,11 +34,15 @@ def prepend_cls_token(tokens: torch.Tensor, cls_token: torch.Tensor) -> torch.Te
     """
     check_tensor(tokens, "tokens", 3, "(B, N, D)")
     check_tensor(cls_token, "cls_token", 3, "(1, 1, D)")
-    b, _, d = tokens.shape
+    d = tokens.shape[2]
     if tuple(cls_token.shape) != (1, 1, d):
         raise ValueError(
             f"cls_token must have shape (1, 1, {d}) to match tokens of dim {d}, got {tuple(cls_token.shape)}"
         )
+    return _prepend_cls_token(tokens, cls_token)
+
+
+def _prepend_cls_token(tokens: torch.Tensor, cls_token: torch.Tensor) -> torch.Tensor:
     # expand makes a view with stride 0 along the batch: B "copies" that share memory,
     # so the gradient flowing back into cls_token is summed over the batch.
-    return torch.cat([cls_token.expand(b, -1, -1), tokens], dim=1)
+    return torch.cat([cls_token.expand(tokens.shape[0], -1, -1), tokens], dim=1)

@@ -1,31 +1,20 @@
-"""Step 5: classification head and loss, CLS vector -> logits -> loss.
+"""Step 5: the loss, logits (B, K) -> a scalar.
 
-Paper eq. 4: y = LN(z_L^0), the final LayerNorm of the CLS token's output, then a
-Linear layer gives one score (logit) per class. Training minimises cross-entropy,
-the negative log of the probability that softmax gives the right class.
+Paper eq. 4: y = LN(z_L^0), the final LayerNorm of the CLS token's output; a Linear
+layer turns it into one score (logit) per class (``VisionTransformer.forward_head``).
+Training minimises cross-entropy, the negative log of the probability that softmax
+gives the right class. Both are written here from scratch.
 
-Letters: B batch, N+1 tokens, D dimension, K classes.
+Letters: B batch, K classes.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
 
 from ._checks import check_tensor
 
-__all__ = ["classify_cls_token", "cross_entropy", "log_softmax"]
-
-
-def classify_cls_token(tokens: torch.Tensor, norm: nn.LayerNorm, head: nn.Linear) -> torch.Tensor:
-    """Logits from the CLS token: tokens (B, N+1, D) -> (B, K).
-
-    Only position 0, the CLS token, is read; the patch tokens' outputs are dropped.
-    """
-    check_tensor(tokens, "tokens", 3, "(B, N+1, D)")
-    if tokens.shape[-1] != head.in_features:
-        raise ValueError(f"head expects dim {head.in_features}, got tokens of dim {tokens.shape[-1]}")
-    return head(norm(tokens[:, 0]))
+__all__ = ["cross_entropy", "log_softmax"]
 
 
 def log_softmax(logits: torch.Tensor) -> torch.Tensor:

@@ -4,7 +4,7 @@
     z_l = blocks(z_{l-1}),  l = 1..L                    step 4
     y   = LN(z_L^0) -> Linear                           step 5
 
-(B, C, H, W) images -> (B, K) logits. The state_dict uses the names of timm, DeiT,
+(B, C, H, W) images -> (B, K) logits; K classes. The state_dict uses the names of timm, DeiT,
 MAE and DINO (``cls_token``, ``pos_embed``, ``patch_embed.proj``, ``blocks.{i}.attn.qkv``,
 ...), so checkpoints with those names load with ``strict=True``.
 """
@@ -14,12 +14,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import check_divisible, check_positive_int
-from .cls_token import new_cls_token, prepend_cls_token
+from ._checks import check_divisible, check_dropout, check_positive_int, check_tensor
+from .cls_token import _prepend_cls_token, new_cls_token
 from .encoder import Block
-from .head import classify_cls_token
 from .patch_embedding import PatchEmbed
-from .position_embedding import add_pos_embed, new_pos_embed
+from .position_embedding import new_pos_embed
 
 __all__ = ["VIT_CONFIGS", "VisionTransformer", "count_parameters", "vit_from_config"]
 
@@ -37,10 +36,16 @@ class VisionTransformer(nn.Module):
     image_size: side of the square input; patch_size: P, must divide it.
     dim D, depth L blocks, heads H (D divisible by H), mlp_dim of the MLP's hidden layer.
     dropout: after the position embedding, on attention weights and after dense layers.
+
+    One return type per method, with timm's meanings:
+    ``forward`` -> logits; ``forward_features`` -> tokens after the final norm;
+    ``forward_head`` -> logits (or the CLS vector) from those tokens;
+    ``forward_with_attention`` -> (logits, every block's attention maps).
     """
 
     def __init__(
         self,
+        *,
         image_size: int,
         patch_size: int,
         in_channels: int,
@@ -56,41 +61,78 @@ class VisionTransformer(nn.Module):
         check_positive_int(num_classes, "num_classes")
         check_positive_int(depth, "depth")
         check_divisible(dim, heads)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
-        self.patch_embed = PatchEmbed(image_size, patch_size, in_channels, dim)
-        num_patches = self.patch_embed.num_patches
+        check_dropout(dropout)
+        self.patch_embed = PatchEmbed(
+            image_size=image_size, patch_size=patch_size, in_channels=in_channels, dim=dim
+        )
         self.cls_token = new_cls_token(dim)  # (1, 1, D)
-        self.pos_embed = new_pos_embed(num_patches, dim)  # (1, N+1, D)
+        self.pos_embed = new_pos_embed(self.patch_embed.num_patches, dim)  # (1, N+1, D)
         self.pos_drop = nn.Dropout(dropout)
-        self.blocks = nn.ModuleList(Block(dim, heads, mlp_dim, dropout, norm_eps) for _ in range(depth))
+        self.blocks = nn.ModuleList(
+            Block(dim=dim, heads=heads, mlp_dim=mlp_dim, dropout=dropout, norm_eps=norm_eps)
+            for _ in range(depth)
+        )
         self.norm = nn.LayerNorm(dim, eps=norm_eps)
         self.head = nn.Linear(dim, num_classes)
         self.apply(_init_weights)
 
     @property
     def grid_size(self) -> tuple[int, int]:
+        """The patch grid (H/P, W/P)."""
         return self.patch_embed.grid_size
 
-    def forward_features(self, images: torch.Tensor, return_attention: bool = False):
-        """Images (B, C, H, W) -> encoder output tokens (B, N+1, D), before the final norm.
+    def no_weight_decay(self) -> set[str]:
+        """Parameter names that the optimizer should not decay, as in timm.
 
-        With ``return_attention=True`` also a list of L attention maps (B, H, N+1, N+1).
+        Pulling the CLS token or a position vector towards zero is not "simpler",
+        it erases what the model learned about the class summary and the layout.
         """
-        x = self.patch_embed(images)  # (B, N, D)
-        x = prepend_cls_token(x, self.cls_token)  # (B, N+1, D)
-        x = self.pos_drop(add_pos_embed(x, self.pos_embed))
-        attentions = []
-        for block in self.blocks:
-            x, attn = block(x, return_attention=True)
-            attentions.append(attn)
-        return (x, attentions) if return_attention else x
+        return {"cls_token", "pos_embed"}
 
-    def forward(self, images: torch.Tensor, return_attention: bool = False):
-        """Images (B, C, H, W) -> logits (B, K); optionally also the attention maps."""
-        x, attentions = self.forward_features(images, return_attention=True)
-        logits = classify_cls_token(x, self.norm, self.head)
-        return (logits, attentions) if return_attention else logits
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) -> logits (B, K)."""
+        return self._head(self._encode(images, keep_attention=False)[0])
+
+    def forward_features(self, images: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) -> tokens after the final LayerNorm (B, N+1, D)."""
+        return self._encode(images, keep_attention=False)[0]
+
+    def forward_head(self, tokens: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        """Tokens (B, N+1, D) from ``forward_features`` -> logits (B, K).
+
+        Only position 0, the CLS token, is read (eq. 4); with ``pre_logits=True`` the
+        CLS vector itself, (B, D), before the Linear head.
+        """
+        check_tensor(tokens, "tokens", 3, "(B, N+1, D)")
+        if tokens.shape[-1] != self.head.in_features:
+            raise ValueError(
+                f"head expects dim {self.head.in_features}, got tokens of dim {tokens.shape[-1]}"
+            )
+        return tokens[:, 0] if pre_logits else self._head(tokens)
+
+    def forward_with_attention(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Images (B, C, H, W) -> (logits (B, K), L attention maps (B, H, N+1, N+1)).
+
+        The maps come from the same attention code as ``forward``: each block's
+        softmax weights, heads kept apart, in block order.
+        """
+        tokens, attentions = self._encode(images, keep_attention=True)
+        return self._head(tokens), attentions
+
+    def _encode(self, images: torch.Tensor, keep_attention: bool) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        # Only the images are checked (by patch_embed); every later value is the model's own.
+        x = self.patch_embed(images)  # (B, N, D)                       step 1
+        x = _prepend_cls_token(x, self.cls_token)  # (B, N+1, D)         step 2
+        x = self.pos_drop(x + self.pos_embed)  # broadcast (1, N+1, D)   step 3
+        attentions = []
+        for block in self.blocks:  # step 4
+            x, attn = block._forward(x)
+            if keep_attention:
+                attentions.append(attn)
+        return self.norm(x), attentions
+
+    def _head(self, tokens: torch.Tensor) -> torch.Tensor:
+        return self.head(tokens[:, 0])  # (B, N+1, D) -> the CLS vector (B, D) -> (B, K)
 
 
 def _init_weights(module: nn.Module) -> None:
@@ -104,7 +146,7 @@ def _init_weights(module: nn.Module) -> None:
 
 
 def vit_from_config(
-    name: str, image_size: int = 224, num_classes: int = 1000, in_channels: int = 3
+    name: str, *, image_size: int = 224, num_classes: int = 1000, in_channels: int = 3
 ) -> VisionTransformer:
     """Build one of the paper's models by name, e.g. ``vit_from_config("ViT-B/16")``."""
     if name not in VIT_CONFIGS:

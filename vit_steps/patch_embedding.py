@@ -58,9 +58,13 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     (B, C, H, W) -> (B, N, C·P·P), patches in row-major order over the grid,
     each patch flattened as (C, P, P), the same order as ``F.unfold``.
     """
-    grid_h, grid_w = _check_images(images, patch_size)
-    b, c, _, _ = images.shape
-    p = patch_size
+    _check_images(images, patch_size)
+    return _patchify(images, patch_size)
+
+
+def _patchify(images: torch.Tensor, p: int) -> torch.Tensor:
+    b, c, h, w = images.shape
+    grid_h, grid_w = h // p, w // p
     # Split each image axis into (grid index, offset inside the patch) ...
     x = images.reshape(b, c, grid_h, p, grid_w, p)
     # ... then bring the two grid indices to the front: (B, H/P, W/P, C, P, P).
@@ -107,7 +111,7 @@ def patch_embed_reshape(images: torch.Tensor, patch_size: int, weight: torch.Ten
     """
     _check_images(images, patch_size)
     _check_weight(weight, images, patch_size)
-    return patchify(images, patch_size) @ weight
+    return _patchify(images, patch_size) @ weight
 
 
 def patch_embed_conv(
@@ -121,7 +125,7 @@ def patch_embed_conv(
     d, c, p, p2 = kernel.shape
     if p != p2:
         raise ValueError(f"kernel must be square (D, C, P, P), got shape {tuple(kernel.shape)}")
-    grid_h, grid_w = _check_images(images, p)
+    _check_images(images, p)
     if images.shape[1] != c:
         raise ValueError(
             f"kernel expects {c} input channels, got images with {images.shape[1]} channels "
@@ -129,6 +133,11 @@ def patch_embed_conv(
         )
     if bias is not None and tuple(bias.shape) != (d,):
         raise ValueError(f"bias must have shape ({d},), got {tuple(bias.shape)}")
+    return _conv_embed(images, kernel, bias)
+
+
+def _conv_embed(images: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    p = kernel.shape[-1]
     x = F.conv2d(images, kernel, bias, stride=p)  # (B, D, H/P, W/P): one pixel per patch
     return x.flatten(2).transpose(1, 2)  # (B, N, D), patches in row-major grid order
 
@@ -163,7 +172,7 @@ class PatchEmbed(nn.Module):
     (B, C, H, W) -> (B, N, D) with N = (H/P)·(W/P).
     """
 
-    def __init__(self, image_size: int, patch_size: int, in_channels: int, dim: int):
+    def __init__(self, *, image_size: int, patch_size: int, in_channels: int, dim: int):
         super().__init__()
         check_positive_int(image_size, "image_size")
         check_positive_int(in_channels, "in_channels")
@@ -176,10 +185,12 @@ class PatchEmbed(nn.Module):
         self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) -> patch tokens (B, N, D)."""
         check_tensor(images, "images", 4, "(B, C, H, W)")
         _, c, h, w = images.shape
         if c != self.in_channels:
             raise ValueError(f"expected images with {self.in_channels} channels, got {c} channels")
         if (h, w) != (self.image_size, self.image_size):
             raise ValueError(f"expected images of size {self.image_size}x{self.image_size}, got {h}x{w}")
-        return patch_embed_conv(images, self.proj.weight, self.proj.bias)
+        # The size was checked against a patchable image_size when the module was built.
+        return _conv_embed(images, self.proj.weight, self.proj.bias)

@@ -49,7 +49,7 @@ def add_pos_embed(tokens: torch.Tensor, pos_embed: torch.Tensor) -> torch.Tensor
             f"pos_embed must have shape (1, {tokens.shape[1]}, {tokens.shape[2]}) for tokens "
             f"of shape {tuple(tokens.shape)}, got {tuple(pos_embed.shape)}"
         )
-    return tokens + pos_embed
+    return tokens + pos_embed  # (1, N+1, D) broadcasts over the batch
 
 
 def _sincos_1d(positions: torch.Tensor, dim: int) -> torch.Tensor:
@@ -59,7 +59,7 @@ def _sincos_1d(positions: torch.Tensor, dim: int) -> torch.Tensor:
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
 
-def sincos_pos_embed_2d(grid_size: int | tuple[int, int], dim: int, cls_token: bool = True) -> torch.Tensor:
+def sincos_pos_embed_2d(grid_size: int | tuple[int, int], dim: int, has_cls: bool = True) -> torch.Tensor:
     """A fixed 2-D sine-cosine position table, (1, N+1, D) (or (1, N, D) without CLS).
 
     Half of D encodes the patch row, half the column; each half is the 1-D table of
@@ -74,7 +74,7 @@ def sincos_pos_embed_2d(grid_size: int | tuple[int, int], dim: int, cls_token: b
     rows = torch.arange(grid_h).repeat_interleave(grid_w)  # row index of each patch, row-major
     cols = torch.arange(grid_w).repeat(grid_h)
     table = torch.cat([_sincos_1d(rows, dim // 2), _sincos_1d(cols, dim // 2)], dim=1)
-    if cls_token:
+    if has_cls:
         table = torch.cat([torch.zeros(1, dim, dtype=table.dtype), table], dim=0)
     return table.float().unsqueeze(0)
 

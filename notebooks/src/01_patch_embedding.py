@@ -12,7 +12,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.plotting import draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
 fig, highlighted = draw_pipeline(1)
 assert highlighted == ["patch embedding"]
@@ -36,8 +36,9 @@ import torch
 import torch.nn.functional as F
 from matplotlib.colors import to_rgb
 
-from vit_steps.data import grace_hopper
-from vit_steps.display import check_same, rounded
+from vit_steps.course.data import grace_hopper
+from vit_steps.course.display import assert_same, rounded
+from vit_steps.course.plotting import show_image, show_images, show_patch_grid
 from vit_steps.patch_embedding import (
     PatchEmbed,
     kernel_to_weight,
@@ -47,7 +48,6 @@ from vit_steps.patch_embedding import (
     unpatchify,
     weight_to_kernel,
 )
-from vit_steps.plotting import show_image, show_images, show_patch_grid
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -111,7 +111,7 @@ print("after transpose:", tuple(patches.shape), "= (B, N, C·P·P)")
 # any fixed order works, as long as the weight uses the same one. Exercise 2 shows how to
 # switch.) Let us check one row against the crop it should be.
 #
-# `check_same(label, a, b)` from `vit_steps.display` prints whether two tensors are equal and
+# `assert_same(label, a, b)` from `vit_steps.display` prints whether two tensors are equal and
 # their largest difference, and stops with an error if they are not.
 
 # %%
@@ -119,7 +119,7 @@ n = 20  # any patch will do
 row, col = divmod(n, grid_w)
 crop = photo[0, :, row * P : (row + 1) * P, col * P : (col + 1) * P]  # (C, P, P)
 print(f"patch {n} is grid cell (row {row}, col {col}); its crop is {tuple(crop.shape)}")
-check_same(f"sequence row {n} == flattened crop", patches[0, n], crop.reshape(-1))
+assert_same(f"sequence row {n} == flattened crop", patches[0, n], crop.reshape(-1))
 
 # %% [markdown]
 # This is what the model receives: a (196, 768) table. Below, the top strip turns the first
@@ -180,8 +180,8 @@ print("tokens:", tuple(tokens_unfold.shape), "= (B, N, D)")
 
 # %%
 one_by_one = torch.stack([patches[0, n] @ E for n in range(N)])  # N products of (768,) @ (768, D)
-check_same("loop over patches == one matrix product", one_by_one, tokens_unfold[0])
-check_same("embed_unfold == vit_steps.patch_embed_naive", tokens_unfold, patch_embed_naive(photo, P, E))
+assert_same("loop over patches == one matrix product", one_by_one, tokens_unfold[0])
+assert_same("embed_unfold == vit_steps.patch_embed_naive", tokens_unfold, patch_embed_naive(photo, P, E))
 
 # %% [markdown]
 # ## 4. The small case: the seed tutorial's 8×8×3 toy
@@ -209,7 +209,7 @@ print(rounded(toy_tokens[0]))
 block = toy[0, :, :4, :4]  # patch 0: (C, P, P) = (3, 4, 4)
 by_hand = (block.reshape(-1) * toy_E[:, 0]).sum()
 print(f"by hand: {by_hand:.0f}")
-check_same("by hand == toy_tokens[0, 0, 0]", by_hand, toy_tokens[0, 0, 0])
+assert_same("by hand == toy_tokens[0, 0, 0]", by_hand, toy_tokens[0, 0, 0])
 
 # %% [markdown]
 # ## 5. Way 2: a convolution with stride P
@@ -264,8 +264,8 @@ def embed_conv(images, kernel):
 
 
 toy_kernel = toy_E.t().reshape(toy_D, 3, toy_P, toy_P)  # (48, 8) -> (8, 48) -> (8, 3, 4, 4)
-check_same("toy: our kernel == vit_steps.weight_to_kernel", toy_kernel, weight_to_kernel(toy_E, 3, toy_P))
-check_same("toy: unfold way == conv way", toy_tokens, embed_conv(toy, toy_kernel))
+assert_same("toy: our kernel == vit_steps.weight_to_kernel", toy_kernel, weight_to_kernel(toy_E, 3, toy_P))
+assert_same("toy: unfold way == conv way", toy_tokens, embed_conv(toy, toy_kernel))
 no_t = toy_E.reshape(toy_D, 3, toy_P, toy_P)  # forgetting the transpose: right shape, wrong numbers
 print("reshape without .t() gives the same kernel?", torch.equal(no_t, toy_kernel))
 
@@ -276,8 +276,8 @@ print("reshape without .t() gives the same kernel?", torch.equal(no_t, toy_kerne
 K = E.t().reshape(D, C, P, P)  # (C·P·P, D) -> (D, C, P, P) = (768, 3, 16, 16)
 print("conv output:", tuple(F.conv2d(photo, K, stride=P).shape), "= (B, D, H/P, W/P)")
 tokens_conv = embed_conv(photo, K)
-check_same("photo: unfold way == conv way", tokens_unfold, tokens_conv)
-check_same("embed_conv == vit_steps.patch_embed_conv", tokens_conv, patch_embed_conv(photo, K))
+assert_same("photo: unfold way == conv way", tokens_unfold, tokens_conv)
+assert_same("embed_conv == vit_steps.patch_embed_conv", tokens_conv, patch_embed_conv(photo, K))
 
 # %% [markdown]
 # The conv view shows something the matrix view hides: each of the D output dimensions is a
@@ -294,7 +294,7 @@ hand[1, :, :, P // 2 :] = -2 / (C * P * P)  # ... minus mean of the right half
 hand[2, 0], hand[2, 2] = 1 / (P * P), -1 / (P * P)  # mean red minus mean blue
 hand_maps = F.conv2d(photo, hand, stride=P)  # (1, 3, 14, 14)
 print("hand-made maps:", tuple(hand_maps.shape), "= (B, D, H/P, W/P)")
-check_same("brightness map == 16x16 average pooling", hand_maps[0, 0], F.avg_pool2d(photo.mean(1), P)[0])
+assert_same("brightness map == 16x16 average pooling", hand_maps[0, 0], F.avg_pool2d(photo.mean(1), P)[0])
 
 # %% [markdown]
 # Here are the three maps next to the photo. Look for the face and the flag's red stripes
@@ -328,7 +328,7 @@ x = x.permute(0, 2, 4, 1, 3, 5)  # grid indices first, then the patch's own (C, 
 print("permute:", tuple(x.shape), "= (B, H/P, W/P, C, P, P)")
 x = x.reshape(B, N, C * P * P)  # merge (H/P, W/P) into N and (C, P, P) into C·P·P
 print("flatten:", tuple(x.shape), "= (B, N, C·P·P)")
-check_same("reshape/permute patches == unfold patches", x, patches)
+assert_same("reshape/permute patches == unfold patches", x, patches)
 
 # %% [markdown]
 # As an embedding: the same cut, then the same product with E. Look for three `True`s: it
@@ -345,9 +345,11 @@ def embed_reshape(images, patch_size, weight):
 
 
 tokens_reshape = embed_reshape(photo, P, E)
-check_same("photo: reshape way == unfold way", tokens_reshape, tokens_unfold)
-check_same("toy: reshape way == unfold way", embed_reshape(toy, toy_P, toy_E), toy_tokens)
-check_same("embed_reshape == vit_steps.patch_embed_reshape", tokens_reshape, patch_embed_reshape(photo, P, E))
+assert_same("photo: reshape way == unfold way", tokens_reshape, tokens_unfold)
+assert_same("toy: reshape way == unfold way", embed_reshape(toy, toy_P, toy_E), toy_tokens)
+assert_same(
+    "embed_reshape == vit_steps.patch_embed_reshape", tokens_reshape, patch_embed_reshape(photo, P, E)
+)
 
 # %% [markdown]
 # ## 7. The module the next notebooks use
@@ -364,7 +366,7 @@ print("proj.weight:", tuple(embed.proj.weight.shape), "= (D, C, P, P)")
 print(f"parameters: {n_params:,} = 768·3·16·16 weights + 768 biases")
 E_module = kernel_to_weight(embed.proj.weight)  # (D, C, P, P) -> (C·P·P, D)
 print("as E:", tuple(E_module.shape), "= (C·P·P, D)")
-check_same(
+assert_same(
     "PatchEmbed == unfold way + bias", embed(photo), embed_unfold(photo, P, E_module) + embed.proj.bias
 )
 
@@ -474,8 +476,8 @@ plt.show()
 
 # %%
 fixed = photo.reshape(B, C, grid_h, P, grid_w, P).permute(0, 2, 4, 1, 3, 5).reshape(B, N, C * P * P)
-check_same("with the permute == unfold patches", fixed, patches)
-check_same("patches put back == photo", unpatchify(fixed, P, (grid_h, grid_w)), photo)
+assert_same("with the permute == unfold patches", fixed, patches)
+assert_same("patches put back == photo", unpatchify(fixed, P, (grid_h, grid_w)), photo)
 
 # %% [markdown]
 # ## Exercises
@@ -491,7 +493,7 @@ py, px, ch = 100, 37, 1  # pixel row, pixel column, channel (1 = green)
 n = (py // P) * grid_w + (px // P)  # which patch: grid row, then grid column
 k = ch * P * P + (py % P) * P + (px % P)  # where inside the patch: (C, P, P) order
 print(f"patch n = {n}, position k = {k}")
-check_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[0, ch, py, px])
+assert_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[0, ch, py, px])
 
 # %% [markdown]
 # ### Exercise 2: the paper's order, P²·C
@@ -506,7 +508,7 @@ check_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[0
 p, g = toy_P, 8 // toy_P
 ppc = toy.reshape(1, 3, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(1, g * g, p * p * 3)
 E_ppc = toy_E.reshape(3, p, p, toy_D).permute(1, 2, 0, 3).reshape(p * p * 3, toy_D)  # rows to (P, P, C)
-check_same("(P, P, C) patches @ rearranged E == toy_tokens", ppc @ E_ppc, toy_tokens)
+assert_same("(P, P, C) patches @ rearranged E == toy_tokens", ppc @ E_ppc, toy_tokens)
 print("with toy_E unchanged, same tokens?", torch.equal(ppc @ toy_E, toy_tokens))
 
 # %% [markdown]
@@ -529,8 +531,8 @@ def sequence_to_image(seq, patch_size, grid_h, grid_w):
 
 
 rebuilt = sequence_to_image(patches, P, grid_h, grid_w)
-check_same("rebuilt == photo", rebuilt, photo)
-check_same("sequence_to_image == vit_steps.unpatchify", rebuilt, unpatchify(patches, P, (grid_h, grid_w)))
+assert_same("rebuilt == photo", rebuilt, photo)
+assert_same("sequence_to_image == vit_steps.unpatchify", rebuilt, unpatchify(patches, P, (grid_h, grid_w)))
 
 # %% [markdown]
 # ## Summary

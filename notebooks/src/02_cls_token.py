@@ -13,7 +13,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.plotting import draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
 fig, highlighted = draw_pipeline(2)
 assert highlighted == ["CLS token"]
@@ -36,9 +36,9 @@ import torch
 from torch import nn
 
 from vit_steps import Block, PatchEmbed, new_cls_token, prepend_cls_token
-from vit_steps.data import grace_hopper
-from vit_steps.display import check_same, rounded
-from vit_steps.plotting import show_images
+from vit_steps.course.data import grace_hopper
+from vit_steps.course.display import assert_same, rounded
+from vit_steps.course.plotting import show_images
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -139,9 +139,9 @@ def prepend(tokens, cls_token):
 
 z0 = prepend(patches, cls_token)  # (B, N+1, D)
 print("patches", tuple(patches.shape), "-> with CLS", tuple(z0.shape))
-check_same("ours == vit_steps.prepend_cls_token", z0, prepend_cls_token(patches, cls_token))
-check_same("row 0 of every image == the token", z0[:, 0], cls_token[0].expand(B, -1))
-check_same("rows 1.. == the patches", z0[:, 1:], patches)
+assert_same("ours == vit_steps.prepend_cls_token", z0, prepend_cls_token(patches, cls_token))
+assert_same("row 0 of every image == the token", z0[:, 0], cls_token[0].expand(B, -1))
+assert_same("rows 1.. == the patches", z0[:, 1:], patches)
 
 # %% [markdown]
 # Here is the sequence the encoder will read, for the photo and its mirror image: one row
@@ -189,7 +189,7 @@ def loss_of(tokens):
 batch_grad = torch.autograd.grad(loss_of(patches), cls_token)[0]
 one_at_a_time = [torch.autograd.grad(loss_of(patches[i : i + 1]), cls_token)[0] for i in range(B)]
 print("gradient shape:", tuple(batch_grad.shape), "(the token's own shape)")
-check_same("batch gradient == sum of per-image gradients", batch_grad, sum(one_at_a_time))
+assert_same("batch gradient == sum of per-image gradients", batch_grad, sum(one_at_a_time))
 
 # %% [markdown]
 # With a loss that *averages* over the batch (as `nn.CrossEntropyLoss` does by default),
@@ -212,7 +212,7 @@ check_same("batch gradient == sum of per-image gradients", batch_grad, sum(one_a
 cls_readout = z0[:, 0]  # (B, D)
 gap_readout = z0[:, 1:].mean(dim=1)  # (B, D)
 print("CLS readout:", tuple(cls_readout.shape), "| GAP readout:", tuple(gap_readout.shape))
-check_same("before the encoder, CLS of image 0 == CLS of image 3", cls_readout[0], cls_readout[3])
+assert_same("before the encoder, CLS of image 0 == CLS of image 3", cls_readout[0], cls_readout[3])
 print("before the encoder, GAP of image 0 == GAP of image 3:", torch.allclose(gap_readout[0], gap_readout[3]))
 block = Block(dim=D, heads=12, mlp_dim=4 * D)  # one encoder block with ViT-B's sizes
 with torch.no_grad():
@@ -367,14 +367,14 @@ fixed = FixedStem()
 print("parameters():", [name for name, _ in fixed.named_parameters()])
 print("state_dict():", list(fixed.state_dict()))
 print("batches of 1, 2, 3:", [tuple(fixed(torch.randn(b, 3, 8, 8)).shape) for b in (1, 2, 3)])
-check_same(
+assert_same(
     "image a's CLS row, slot 0 vs slot 1",
     fixed(torch.cat([img_a, img_b]))[0, 0],
     fixed(torch.cat([img_b, img_a]))[1, 0],
 )
 reloaded = FixedStem()
 reloaded.load_state_dict(fixed.state_dict())
-check_same("reloaded copy == original", reloaded(toy), fixed(toy))
+assert_same("reloaded copy == original", reloaded(toy), fixed(toy))
 
 # %% [markdown]
 # And the symptom that matters most, as a picture: train both stems for 20 SGD steps on a
@@ -425,10 +425,10 @@ tokens = torch.randn(64, 4, 768)  # 4 patches are enough to compare
 weights = torch.randn(64, 5, 768)  # a fixed linear "loss" on the whole sequence
 viewed, copied = token.expand(64, -1, -1), token.repeat(64, 1, 1)
 seq_view, seq_copy = torch.cat([viewed, tokens], dim=1), torch.cat([copied, tokens], dim=1)
-check_same("same sequence", seq_view, seq_copy)
+assert_same("same sequence", seq_view, seq_copy)
 grad_view = torch.autograd.grad((seq_view * weights).sum(), token)[0]
 grad_copy = torch.autograd.grad((seq_copy * weights).sum(), token)[0]
-check_same("same gradient", grad_view, grad_copy)
+assert_same("same gradient", grad_view, grad_copy)
 bytes_view, bytes_copy = viewed.untyped_storage().nbytes(), copied.untyped_storage().nbytes()
 print(f"expand stores {bytes_view} bytes, repeat stores {bytes_copy} bytes")
 assert bytes_copy == 64 * bytes_view
@@ -451,14 +451,14 @@ def prepend_tokens(tokens, extra):
 
 tokens = torch.randn(3, 4, 8)  # the seed's sizes: N = 4 patches, D = 8, here B = 3
 one = nn.Parameter(torch.randn(1, 1, 8))
-check_same("K = 1 == prepend_cls_token", prepend_tokens(tokens, one), prepend_cls_token(tokens, one))
+assert_same("K = 1 == prepend_cls_token", prepend_tokens(tokens, one), prepend_cls_token(tokens, one))
 extra = nn.Parameter(torch.randn(1, 5, 8))  # CLS + 4 registers
 out = prepend_tokens(tokens, extra)
 print("K = 5:", tuple(tokens.shape), "->", tuple(out.shape))
 assert out.shape == (3, 9, 8)
 weights = torch.randn(3, 9, 8)
 grad = torch.autograd.grad((out * weights).sum(), extra)[0]  # (1, K, D)
-check_same("gradient == sum over the batch", grad, weights[:, :5].sum(dim=0, keepdim=True))
+assert_same("gradient == sum over the batch", grad, weights[:, :5].sum(dim=0, keepdim=True))
 
 # %% [markdown]
 # ### Exercise 3: which patches does the CLS output depend on?

@@ -11,7 +11,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.plotting import draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
 fig, highlighted = draw_pipeline(3)
 assert highlighted == ["position embedding"]
@@ -53,9 +53,9 @@ from vit_steps import (
     sincos_pos_embed_2d,
     unpatchify,
 )
-from vit_steps.data import grace_hopper
-from vit_steps.display import check_same, rounded
-from vit_steps.plotting import plot_similarity_grid, show_image
+from vit_steps.course.data import grace_hopper
+from vit_steps.course.display import assert_same, rounded
+from vit_steps.course.plotting import plot_similarity_grid, show_image
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -78,9 +78,9 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # %%
 photo = grace_hopper(224)  # (1, 3, 224, 224), values in [0, 1]
 P, D = 16, 64  # patch size 16 as in ViT-B/16; a small width D keeps this fast
-patch_embed = PatchEmbed(224, P, 3, D)
+patch_embed = PatchEmbed(image_size=224, patch_size=P, in_channels=3, dim=D)
 cls_token = new_cls_token(D)
-encoder = nn.Sequential(*[Block(D, heads=4, mlp_dim=4 * D) for _ in range(2)]).eval()
+encoder = nn.Sequential(*[Block(dim=D, heads=4, mlp_dim=4 * D) for _ in range(2)]).eval()
 
 
 def tokens_of(images):
@@ -102,7 +102,7 @@ scrambled = unpatchify(patchify(photo, P)[:, perm], P, (14, 14))  # (1, 3, 224, 
 with torch.no_grad():
     real_tokens, scrambled_tokens = tokens_of(photo), tokens_of(scrambled)  # (1, 197, D) each
 print("scrambled photo", tuple(scrambled.shape), "-> tokens", tuple(scrambled_tokens.shape))
-check_same("scrambled tokens == real tokens shuffled", scrambled_tokens[:, 1:], real_tokens[:, 1:][:, perm])
+assert_same("scrambled tokens == real tokens shuffled", scrambled_tokens[:, 1:], real_tokens[:, 1:][:, perm])
 
 # %% [markdown]
 # The two pictures side by side. To you they are very different images.
@@ -124,8 +124,8 @@ plt.show()
 with torch.no_grad():
     out_real, out_scrambled = encoder(real_tokens), encoder(scrambled_tokens)  # (1, 197, D)
 print("encoder output", tuple(out_real.shape))
-check_same("CLS output, scrambled == real", out_scrambled[:, 0], out_real[:, 0])
-check_same("patch outputs, scrambled == real shuffled", out_scrambled[:, 1:], out_real[:, 1:][:, perm])
+assert_same("CLS output, scrambled == real", out_scrambled[:, 0], out_real[:, 0])
+assert_same("patch outputs, scrambled == real shuffled", out_scrambled[:, 1:], out_real[:, 1:][:, perm])
 
 # %% [markdown]
 # A classifier reads only the CLS output (eq. 4), so it would give the scrambled photo
@@ -188,9 +188,9 @@ print("all values within ±0.04:", bool(pos_embed.abs().max() <= 0.04))
 tokens = torch.cat([real_tokens, scrambled_tokens])  # (B=2, 197, D)
 z0 = tokens + pos_embed  # broadcasting over the batch
 print(tuple(tokens.shape), "+", tuple(pos_embed.shape), "->", tuple(z0.shape))
-check_same("ours == vit_steps.add_pos_embed", z0, add_pos_embed(tokens, pos_embed))
-check_same("CLS of image 0 got row 0", z0[0, 0] - tokens[0, 0], pos_embed[0, 0])
-check_same("CLS of image 1 got row 0", z0[1, 0] - tokens[1, 0], pos_embed[0, 0])
+assert_same("ours == vit_steps.add_pos_embed", z0, add_pos_embed(tokens, pos_embed))
+assert_same("CLS of image 0 got row 0", z0[0, 0] - tokens[0, 0], pos_embed[0, 0])
+assert_same("CLS of image 1 got row 0", z0[1, 0] - tokens[1, 0], pos_embed[0, 0])
 
 # %% [markdown]
 # Because it is an `nn.Parameter`, training reaches it. Try a toy loss that only looks at
@@ -254,7 +254,7 @@ def sincos_2d(grid, dim):
 
 fixed = sincos_2d(14, D)
 print("2-D sine-cosine table", tuple(fixed.shape))
-check_same("ours == vit_steps.sincos_pos_embed_2d", fixed, sincos_pos_embed_2d(14, D))
+assert_same("ours == vit_steps.sincos_pos_embed_2d", fixed, sincos_pos_embed_2d(14, D))
 
 # %% [markdown]
 # Put the patch rows back on the 14 x 14 grid and look at single channels. Channels 0-31
@@ -298,7 +298,7 @@ def similarity(pos):
 sim_fixed = similarity(sincos_2d(7, D))
 sim_learned = similarity(new_pos_embed(49, D))  # untrained: random numbers
 print("similarity matrix", tuple(sim_fixed.shape))
-check_same("ours == vit_steps.pos_embed_similarity", sim_fixed, pos_embed_similarity(sincos_2d(7, D)))
+assert_same("ours == vit_steps.pos_embed_similarity", sim_fixed, pos_embed_similarity(sincos_2d(7, D)))
 
 # %% [markdown]
 # Before the pictures, two numbers per table: the mean similarity of grid neighbours (one
@@ -416,8 +416,8 @@ def resize_table(pos, old, new):
 
 table_256 = resize_table(table_224, 14, 16)
 print(tuple(table_224.shape), "->", tuple(table_256.shape))
-check_same("ours == vit_steps.resize_pos_embed", table_256, resize_pos_embed(table_224, (14, 14), (16, 16)))
-check_same("CLS row kept", table_256[:, 0], table_224[:, 0])
+assert_same("ours == vit_steps.resize_pos_embed", table_256, resize_pos_embed(table_224, (14, 14), (16, 16)))
+assert_same("CLS row kept", table_256[:, 0], table_224[:, 0])
 print("256-pixel tokens + new table:", tuple(add_pos_embed(tokens_256, table_256).shape))
 
 # %% [markdown]
@@ -492,7 +492,7 @@ def sgd_step(module, lr=0.1):
 table_before = seed_model.pos_embed.clone()
 seed_model(toy).pow(2).mean().backward()  # any loss will do
 sgd_step(seed_model)
-check_same("table after the step == before", seed_model.pos_embed, table_before)
+assert_same("table after the step == before", seed_model.pos_embed, table_before)
 print("requires_grad:", seed_model.pos_embed.requires_grad, "| grad:", seed_model.pos_embed.grad)
 
 # %% [markdown]
@@ -535,7 +535,7 @@ model(toy).pow(2).mean().backward()
 sgd_step(model)
 reloaded = FixedEmbed()  # its own fresh random table ...
 reloaded.load_state_dict(model.state_dict())  # ... replaced by the saved one
-check_same("reloaded tokens == original", reloaded(toy), model(toy))
+assert_same("reloaded tokens == original", reloaded(toy), model(toy))
 print("table changed by one step:", not torch.equal(model.pos_embed, table_before))
 
 # %% [markdown]
@@ -546,15 +546,15 @@ print("table changed by one step:", not torch.equal(model.pos_embed, table_befor
 # Notebook 02 mentioned the alternative to a CLS token: average the patch outputs. Show
 # that without a position embedding this average is also unchanged when the tokens are
 # shuffled, and that it changes once a position table is added. Use random tokens of shape
-# (1, 16, 32) and one `Block(32, heads=4, mlp_dim=64)` in eval mode.
+# (1, 16, 32) and one `Block(dim=32, heads=4, mlp_dim=64)` in eval mode.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-block = Block(32, heads=4, mlp_dim=64).eval()
+block = Block(dim=32, heads=4, mlp_dim=64).eval()
 x = torch.randn(1, 16, 32)
 order = torch.randperm(16)
 table = torch.randn(1, 16, 32)  # any table that differs from position to position
 with torch.no_grad():
-    check_same("mean output, shuffled == real", block(x[:, order]).mean(dim=1), block(x).mean(dim=1))
+    assert_same("mean output, shuffled == real", block(x[:, order]).mean(dim=1), block(x).mean(dim=1))
     moved = (block(x[:, order] + table).mean(dim=1) - block(x + table).mean(dim=1)).abs().max()
 print("with positions, the mean output changes:", bool(moved > 1e-3))
 assert moved > 1e-3
@@ -572,10 +572,10 @@ pe = sincos_1d(torch.arange(50), 32)  # (50, 32), float64
 gram = pe @ pe.T  # (50, 50): gram[p, q] = PE(p) · PE(q)
 omega = 1.0 / 10000 ** (torch.arange(16, dtype=torch.float64) / 16)
 offsets = torch.arange(50)[:, None] - torch.arange(50)[None, :]  # p - q
-check_same("gram == sum_i cos(omega_i (p - q))", gram, torch.cos(offsets[..., None] * omega).sum(-1))
+assert_same("gram == sum_i cos(omega_i (p - q))", gram, torch.cos(offsets[..., None] * omega).sum(-1))
 for k in (1, 3, 10):
     diagonal = gram.diagonal(k)  # all pairs with q - p = k
-    check_same(f"PE(p) · PE(p+{k}) is the same for every p", diagonal, diagonal[:1].expand_as(diagonal))
+    assert_same(f"PE(p) · PE(p+{k}) is the same for every p", diagonal, diagonal[:1].expand_as(diagonal))
 
 # %% [markdown]
 # ### Exercise 3: a wide image
@@ -590,8 +590,8 @@ square = new_pos_embed(196, 64).detach()  # (1, 197, 64)
 wide = resize_pos_embed(square, (14, 14), (14, 24))
 print("resized", tuple(square.shape), "->", tuple(wide.shape))
 assert wide.shape == (1, 1 + 14 * 24, 64)
-check_same("CLS row kept", wide[:, 0], square[:, 0])
-check_same("14 x 14 -> 14 x 14 changes nothing", resize_pos_embed(square, (14, 14), (14, 14)), square)
+assert_same("CLS row kept", wide[:, 0], square[:, 0])
+assert_same("14 x 14 -> 14 x 14 changes nothing", resize_pos_embed(square, (14, 14), (14, 14)), square)
 
 # %% [markdown]
 # ## Summary

@@ -12,7 +12,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.plotting import draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
 fig, highlighted = draw_pipeline(4)
 assert highlighted == ["encoder"]
@@ -41,12 +41,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from vit_steps.cls_token import new_cls_token, prepend_cls_token
-from vit_steps.data import grace_hopper
-from vit_steps.display import check_same, rounded
+from vit_steps.course.data import grace_hopper
+from vit_steps.course.display import assert_same, rounded
+from vit_steps.course.plotting import show_image
 from vit_steps.encoder import Attention, Block, Mlp, scaled_dot_product_attention
 from vit_steps.model import VisionTransformer
 from vit_steps.patch_embedding import PatchEmbed, patchify
-from vit_steps.plotting import show_image
 from vit_steps.position_embedding import add_pos_embed, new_pos_embed
 
 torch.manual_seed(0)
@@ -113,7 +113,7 @@ for label, ours, theirs in [
     ("ours == vit_steps", out, scaled_dot_product_attention(q, k, v)[0]),
     ("each row sums to 1", weights.sum(dim=-1), torch.ones(2, 5)),
 ]:
-    check_same(label, ours, theirs)
+    assert_same(label, ours, theirs)
 
 # %% [markdown]
 # The weights of the first image. Row i is how token i (row 0 is CLS) shares its attention
@@ -222,9 +222,9 @@ print("head size d =", msa.head_dim)
 reference = Attention(dim=8, heads=4)
 msa.load_state_dict(reference.state_dict())  # strict: every name and shape must match
 msa_out, msa_weights = msa(tokens)
-ref_out, ref_weights = reference(tokens, return_attention=True)
+ref_out, ref_weights = reference.forward_with_attention(tokens)
 for part, ours, theirs in [("output", msa_out, ref_out), ("weights", msa_weights, ref_weights)]:
-    check_same(f"ours == vit_steps Attention ({part})", ours, theirs)
+    assert_same(f"ours == vit_steps Attention ({part})", ours, theirs)
 
 # %% [markdown]
 # torch's `nn.MultiheadAttention` keeps the same fused layout: its `in_proj_weight` (3D, D)
@@ -247,7 +247,7 @@ def copy_attention(ours, mha):
 torch_mha = copy_attention(msa, nn.MultiheadAttention(embed_dim=8, num_heads=4, batch_first=True))
 torch_out, torch_weights = torch_mha(tokens, tokens, tokens, average_attn_weights=False)
 for part, ours, theirs in [("output", msa_out, torch_out), ("weights", msa_weights, torch_weights)]:
-    check_same(f"ours == nn.MultiheadAttention ({part})", ours, theirs)
+    assert_same(f"ours == nn.MultiheadAttention ({part})", ours, theirs)
 
 # %% [markdown]
 # Each head has its own map. Below are the four heads of the first toy image: rows are
@@ -289,8 +289,8 @@ def gelu(x):
 
 
 xs = torch.linspace(-6, 6, 1201)
-check_same("gelu == F.gelu", gelu(xs), F.gelu(xs))
-check_same("gelu == nn.GELU()", gelu(xs), nn.GELU()(xs))
+assert_same("gelu == F.gelu", gelu(xs), F.gelu(xs))
+assert_same("gelu == nn.GELU()", gelu(xs), nn.GELU()(xs))
 tanh_gap = (gelu(xs) - F.gelu(xs, approximate="tanh")).abs().max()
 print(f"largest gap to the tanh approximation: {tanh_gap:.4f}")
 
@@ -333,7 +333,7 @@ class FeedForward(nn.Module):
 mlp = FeedForward(dim=8, mlp_dim=32)
 reference_mlp = Mlp(dim=8, mlp_dim=32)
 mlp.load_state_dict(reference_mlp.state_dict())
-check_same("ours == vit_steps Mlp", mlp(tokens), reference_mlp(tokens))
+assert_same("ours == vit_steps Mlp", mlp(tokens), reference_mlp(tokens))
 print("in:", tuple(tokens.shape), " out:", tuple(mlp(tokens).shape))
 
 # %% [markdown]
@@ -374,7 +374,7 @@ class EncoderBlock(nn.Module):
 block = EncoderBlock(dim=8, heads=4, mlp_dim=32)
 reference_block = Block(dim=8, heads=4, mlp_dim=32)  # eps 1e-6 by default
 block.load_state_dict(reference_block.state_dict())
-check_same("ours == vit_steps Block", block(tokens), reference_block(tokens))
+assert_same("ours == vit_steps Block", block(tokens), reference_block(tokens))
 print("in:", tuple(tokens.shape), " out:", tuple(block(tokens).shape))
 
 # %% [markdown]
@@ -397,9 +397,9 @@ def copy_block(ours, layer):
 
 vit_settings = dict(dropout=0.0, activation="gelu", batch_first=True, norm_first=True, layer_norm_eps=1e-6)
 torch_layer = copy_block(block, nn.TransformerEncoderLayer(8, 4, dim_feedforward=32, **vit_settings))
-check_same("ours == nn.TransformerEncoderLayer", block(tokens), torch_layer(tokens))
+assert_same("ours == nn.TransformerEncoderLayer", block(tokens), torch_layer(tokens))
 with torch.no_grad():
-    check_same("... and its fast path", block(tokens), torch_layer.eval()(tokens))
+    assert_same("... and its fast path", block(tokens), torch_layer.eval()(tokens))
 
 # %% [markdown]
 # The encoder is L such blocks in a row (the seed used 6; ViT-B uses 12), then one last
@@ -423,9 +423,11 @@ print("parameters per block:", sum(p.numel() for p in encoder[0].parameters()))
 
 # %%
 photo = grace_hopper(224)  # (1, 3, 224, 224) in [0, 1]
-vit = VisionTransformer(224, 16, 3, num_classes=10, dim=64, depth=1, heads=4, mlp_dim=128)
+vit = VisionTransformer(
+    image_size=224, patch_size=16, in_channels=3, num_classes=10, dim=64, depth=1, heads=4, mlp_dim=128
+)
 with torch.no_grad():
-    _, attentions = vit(photo, return_attention=True)
+    _, attentions = vit.forward_with_attention(photo)
 w = attentions[0]  # (B, H, N+1, N+1) of block 0
 print("weights:", tuple(w.shape))
 print(f"largest {w.max():.4f}, smallest {w.min():.4f}, uniform {1 / 197:.4f}")
@@ -444,7 +446,7 @@ patches = patchify(photo, 16)[0]  # (N, C·P·P) = (196, 768), no CLS token
 unit = F.normalize(patches - patches.mean(dim=0), dim=-1)  # mean-removed, length 1
 c = (math.sqrt(768) / 0.1) ** 0.5
 _, photo_weights = attention(c * unit, c * unit, patches)  # q = k = c · unit
-check_same("each row sums to 1", photo_weights.sum(-1), torch.ones(196))
+assert_same("each row sums to 1", photo_weights.sum(-1), torch.ones(196))
 print("weights:", tuple(photo_weights.shape), "= (N, N)")
 
 # %% [markdown]
@@ -500,7 +502,7 @@ assert table[16] == 197 and (table[8] - 1) == 4 * (table[16] - 1) == 16 * (table
 
 # %%
 with torch.no_grad():
-    _, b16_weights = Attention(dim=768, heads=12)(torch.zeros(1, 197, 768), return_attention=True)
+    _, b16_weights = Attention(dim=768, heads=12).forward_with_attention(torch.zeros(1, 197, 768))
 print("weights:", tuple(b16_weights.shape), " entries:", f"{b16_weights.numel():,}")
 assert b16_weights.numel() == 12 * table[16] ** 2
 
@@ -563,7 +565,7 @@ new_patches = tokens[:1].clone()
 new_patches[0, 1:] = torch.randn(4, 8)  # same CLS token, four different patches
 with torch.no_grad():
     cls_before, cls_after = seed_layer(tokens[:1])[0, 0], seed_layer(new_patches)[0, 0]
-    check_same("seed layer, one image: CLS output after new patches", cls_before, cls_after)
+    assert_same("seed layer, one image: CLS output after new patches", cls_before, cls_after)
 
 # %% [markdown]
 # The fix: `batch_first=True`, with the very same weights. Now image 0's output is the same
@@ -574,7 +576,7 @@ with torch.no_grad():
 fixed_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4, batch_first=True).eval()
 fixed_layer.load_state_dict(seed_layer.state_dict())
 for label, batch in [("image 0, other image changed", other), ("image 0, run alone", tokens[:1])]:
-    check_same(label, fixed_layer(tokens)[0], fixed_layer(batch)[0])
+    assert_same(label, fixed_layer(tokens)[0], fixed_layer(batch)[0])
 cls_gap = (fixed_layer(tokens[:1])[0, 0] - fixed_layer(new_patches)[0, 0]).abs().max()
 print(f"CLS output after new patches: max |diff| {cls_gap:.4f}")
 assert cls_gap > 0.01
@@ -611,7 +613,7 @@ assert y_post.mean(-1).abs().max() < 1e-5 and (y_post - y_pre).abs().max() > 0.1
 block_from_pre = EncoderBlock(dim=8, heads=4, mlp_dim=32)
 copy_block(block_from_pre, pre)  # overwrite pre's weights with our block's
 with torch.no_grad():
-    check_same("norm_first=True == EncoderBlock", pre(tokens), block_from_pre(tokens))
+    assert_same("norm_first=True == EncoderBlock", pre(tokens), block_from_pre(tokens))
 
 # %% [markdown]
 # ### Pitfall 3: ReLU, and dropout that makes train mode random
@@ -647,7 +649,9 @@ def flat(module):
     return torch.cat([p.detach().flatten() for p in module.parameters()])
 
 
-check_same("seed layer 0 == layer 5, all weights", flat(seed_encoder.layers[0]), flat(seed_encoder.layers[5]))
+assert_same(
+    "seed layer 0 == layer 5, all weights", flat(seed_encoder.layers[0]), flat(seed_encoder.layers[5])
+)
 print("is layer 0 the layer we built?", seed_encoder.layers[0] is seed_layer)
 
 # %% [markdown]
@@ -700,7 +704,7 @@ with torch.no_grad():
     ours = tokens
     for blk in blocks:
         ours = blk(ours)
-    check_same("fixed seed encoder == 6 Blocks + LayerNorm", fixed_encoder(tokens), final(ours))
+    assert_same("fixed seed encoder == 6 Blocks + LayerNorm", fixed_encoder(tokens), final(ours))
 
 # %% [markdown]
 # ## Exercises
@@ -748,7 +752,7 @@ post_settings = dict(vit_settings, norm_first=False)
 post_layer = copy_block(ours_block, nn.TransformerEncoderLayer(8, 4, 32, **post_settings))
 with torch.no_grad():
     by_hand, built_in = post_norm_forward(ours_block, tokens), post_layer(tokens)
-    check_same("post-norm by hand == norm_first=False", by_hand, built_in)
+    assert_same("post-norm by hand == norm_first=False", by_hand, built_in)
 
 # %% [markdown]
 # ### Exercise 3: keys that all look alike
@@ -770,7 +774,7 @@ for label, ours, expected in [
     ("every weight is 1/N", w_same, uniform),
     ("every output is the mean value", out_same, mean_values),
 ]:
-    check_same(label, ours, expected)
+    assert_same(label, ours, expected)
 
 # %% [markdown]
 # ## Summary

@@ -13,7 +13,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.plotting import draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
 fig, highlighted = draw_pipeline(5)
 assert highlighted == ["head + loss"]
@@ -40,11 +40,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vit_steps.data import grace_hopper
-from vit_steps.display import check_same, rounded
-from vit_steps.head import classify_cls_token, cross_entropy, log_softmax
+from vit_steps.cls_token import prepend_cls_token
+from vit_steps.course.data import grace_hopper
+from vit_steps.course.display import assert_same, rounded
+from vit_steps.course.plotting import show_image
+from vit_steps.head import cross_entropy, log_softmax
 from vit_steps.model import VisionTransformer, count_parameters, vit_from_config
-from vit_steps.plotting import show_image
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -73,8 +74,10 @@ toy = VisionTransformer(
     image_size=8, patch_size=4, in_channels=3, num_classes=10, dim=8, depth=6, heads=4, mlp_dim=32
 )
 images = torch.randn(4, 3, 8, 8)  # (B, C, H, W), the seed's toy input
-tokens = toy.forward_features(images)  # everything from notebooks 01-04
-print("images:", tuple(images.shape), "-> encoder output:", tuple(tokens.shape))
+tokens = toy.pos_embed + prepend_cls_token(toy.patch_embed(images), toy.cls_token)  # notebooks 01-03
+for block in toy.blocks:  # notebook 04
+    tokens = block(tokens)
+print("images:", tuple(images.shape), "-> encoder output z_L:", tuple(tokens.shape))
 
 # %% [markdown]
 # Now the head, one line per move. The logits of the first image are printed: look
@@ -88,15 +91,20 @@ print("CLS row:", tuple(cls_out.shape), "-> y:", tuple(y.shape), "-> logits:", t
 print("logits of image 0:", rounded(logits[0]))
 
 # %% [markdown]
-# The same three moves live in `vit_steps.head.classify_cls_token`, and the model's
-# `forward` calls it. Both must give exactly our logits.
+# The model splits the same moves the way timm does. `forward_features` ends with the
+# final LayerNorm applied to *every* token; `forward_head` then takes row 0 and applies
+# the Linear layer. LayerNorm works on each token separately, so normalising all rows
+# and then taking row 0 is the same as taking row 0 and normalising it. All three
+# routes must give exactly our logits.
 
 # %%
-for label, other in [
-    ("by hand == classify_cls_token", classify_cls_token(tokens, toy.norm, toy.head)),
-    ("by hand == toy(images)", toy(images)),
+features = toy.forward_features(images)  # (B, N+1, D), after the final LayerNorm
+for label, a, b in [
+    ("LN(all tokens)[0] == LN(token 0)", features[:, 0], y),
+    ("by hand == toy.forward_head", logits, toy.forward_head(features)),
+    ("by hand == toy(images)", logits, toy(images)),
 ]:
-    check_same(label, logits, other)
+    assert_same(label, a, b)
 
 # %% [markdown]
 # ## 2. Softmax: scores into probabilities
@@ -119,8 +127,8 @@ def softmax(z):
 
 z = torch.tensor([2.0, 1.0, 0.1])
 p = softmax(z)
-check_same("softmax == torch.softmax", p, torch.softmax(z, dim=-1))
-check_same("softmax(z + 10) == softmax(z)", softmax(z + 10), p)
+assert_same("softmax == torch.softmax", p, torch.softmax(z, dim=-1))
+assert_same("softmax(z + 10) == softmax(z)", softmax(z + 10), p)
 print("z:", rounded(z), "-> p:", rounded(p), " sum:", f"{p.sum().item():.4f}")
 
 # %% [markdown]
@@ -153,9 +161,9 @@ def stable_log_softmax(z):
 
 
 scores = torch.randn(6, 10) * 5
-check_same("ours == F.log_softmax", stable_log_softmax(scores), F.log_softmax(scores, dim=-1))
-check_same("ours == vit_steps log_softmax", stable_log_softmax(scores), log_softmax(scores))
-check_same("big logits: ours == F.log_softmax", stable_log_softmax(big), F.log_softmax(big, dim=-1))
+assert_same("ours == F.log_softmax", stable_log_softmax(scores), F.log_softmax(scores, dim=-1))
+assert_same("ours == vit_steps log_softmax", stable_log_softmax(scores), log_softmax(scores))
+assert_same("big logits: ours == F.log_softmax", stable_log_softmax(big), F.log_softmax(big, dim=-1))
 print("stable log softmax(big):", rounded(stable_log_softmax(big)))
 print("stable log softmax(-big):", rounded(stable_log_softmax(-big)))
 
@@ -183,8 +191,8 @@ def my_cross_entropy(logits, targets):
 scores = torch.randn(6, 10) * 3  # B = 6 images, K = 10 classes
 targets = torch.randint(0, 10, (6,))
 loss = my_cross_entropy(scores, targets)
-check_same("ours == nn.CrossEntropyLoss", loss, nn.CrossEntropyLoss()(scores, targets))
-check_same("ours == vit_steps cross_entropy", loss, cross_entropy(scores, targets))
+assert_same("ours == nn.CrossEntropyLoss", loss, nn.CrossEntropyLoss()(scores, targets))
+assert_same("ours == vit_steps cross_entropy", loss, cross_entropy(scores, targets))
 print("loss:", f"{loss.item():.4f}", " shape:", tuple(loss.shape), "(a scalar)")
 
 # %% [markdown]
@@ -209,7 +217,7 @@ for label, other in [
     ("vit_steps", grads[2]),
     ("(p - onehot) / B", formula),
 ]:
-    check_same(f"grad: ours == {label}", grads[0], other)
+    assert_same(f"grad: ours == {label}", grads[0], other)
 
 # %% [markdown]
 # One image's loss depends only on p, the probability of its right class. The curve
@@ -452,8 +460,8 @@ plt.show()
 # Here is its code. Each line is a step you have built.
 
 # %%
-print(inspect.getsource(VisionTransformer.forward_features))
-print(inspect.getsource(VisionTransformer.forward))
+print(inspect.getsource(VisionTransformer._encode))
+print(inspect.getsource(VisionTransformer._head))
 
 # %% [markdown]
 # The paper's three models at 224×224 with ImageNet's 1000 classes. Building ViT-H/14
@@ -625,7 +633,9 @@ assert count_parameters(b16_384) == by_hand == 86_859_496
 # depend on b_k and its gradient is 0, up to float rounding. (BEiT, for one, keeps only
 # the query and value biases.)
 torch.manual_seed(0)
-fresh = VisionTransformer(8, 4, 3, 10, dim=8, depth=1, heads=4, mlp_dim=32)
+fresh = VisionTransformer(
+    image_size=8, patch_size=4, in_channels=3, num_classes=10, dim=8, depth=1, heads=4, mlp_dim=32
+)
 F.cross_entropy(fresh(torch.randn(16, 3, 8, 8)), torch.randint(0, 10, (16,))).backward()
 q_grad, k_grad, v_grad = fresh.blocks[0].attn.qkv.bias.grad.chunk(3)  # each (D,)
 print("query bias grad > 0:", q_grad.norm().item() > 0, "  value bias grad > 0:", v_grad.norm().item() > 0)

@@ -12,7 +12,7 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.plotting import PIPELINE_STEPS, draw_pipeline
+from vit_steps.course.plotting import PIPELINE_STEPS, draw_pipeline
 
 fig, highlighted = draw_pipeline(6)
 assert highlighted == [name for name, _ in PIPELINE_STEPS]
@@ -38,9 +38,11 @@ import torch
 import torch.nn.functional as F
 
 from vit_steps import VisionTransformer, count_parameters, patchify, pos_embed_similarity
-from vit_steps.data import load_digits_split, random_shift
-from vit_steps.display import check_same
-from vit_steps.plotting import (
+from vit_steps.course.analysis import attention_rollout, confusion_matrix
+from vit_steps.course.baselines import tuned_baselines
+from vit_steps.course.data import load_digits_split, random_shift
+from vit_steps.course.display import assert_same
+from vit_steps.course.plotting import (
     plot_accuracy_bars,
     plot_confusion_matrix,
     plot_history,
@@ -51,17 +53,8 @@ from vit_steps.plotting import (
     show_images,
     show_patch_grid,
 )
-from vit_steps.training import (
-    DIGITS_MODEL,
-    DIGITS_TRAIN,
-    attention_rollout,
-    confusion_matrix,
-    evaluate,
-    make_optimizer,
-    make_scheduler,
-    sklearn_baselines,
-    train,
-)
+from vit_steps.course.recipes import DIGITS_MAX_SHIFT, DIGITS_MODEL, DIGITS_TRAIN, digits_augment
+from vit_steps.course.training import evaluate, make_optimizer, make_scheduler, train
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -127,7 +120,7 @@ plt.show()
 
 # %% [markdown]
 # The recipe's model settings are written out here, and checked equal to
-# `vit_steps.training.DIGITS_MODEL`, which the benchmark script uses. We keep a copy of
+# `vit_steps.course.training.DIGITS_MODEL`, which the benchmark script uses. We keep a copy of
 # the untrained position table for section 8.
 #
 # Look for: 136,138 parameters, logits (B, 10), and one (B, 4 heads, 5, 5) attention map
@@ -149,7 +142,7 @@ assert config == DIGITS_MODEL
 model = VisionTransformer(**config).to(device)
 untrained_pos_embed = model.pos_embed.detach().clone()
 print(f"parameters: {count_parameters(model):,}")
-logits, attentions = model(split.x_test[:2].to(device), return_attention=True)
+logits, attentions = model.forward_with_attention(split.x_test[:2].to(device))
 print("logits:", tuple(logits.shape), "| attention:", len(attentions), "x", tuple(attentions[0].shape))
 
 # %% [markdown]
@@ -231,7 +224,7 @@ plt.show()
 # One epoch: shuffle, then for every batch shift the images, run the model (eq. 1-4),
 # take the cross-entropy of notebook 05, step the optimizer and the schedule. One CPU
 # `torch.Generator` drives the shuffle and the shifts, so a seed fixes both on any device.
-# `vit_steps.training.train` runs this loop for every epoch, measures the test accuracy
+# `vit_steps.course.training.train` runs this loop for every epoch, measures the test accuracy
 # after each one and shows a progress bar.
 
 
@@ -251,23 +244,24 @@ def train_one_epoch(model, optimizer, scheduler, x, y, generator, batch_size, sh
 
 
 # %% [markdown]
-# Checked, not claimed: one epoch of this loop and one epoch of `vit_steps.training.train`
+# Checked, not claimed: one epoch of this loop and one epoch of `vit_steps.course.training.train`
 # on 256 images, from two copies of the same untrained model and the same seed, must end
 # with the same weights. Look for `True`.
 
 # %%
-loop_args = {k: DIGITS_TRAIN[k] for k in ("batch_size", "shift", "label_smoothing")}
+loop_args = {k: DIGITS_TRAIN[k] for k in ("batch_size", "label_smoothing")}
 lr, weight_decay = DIGITS_TRAIN["lr"], DIGITS_TRAIN["weight_decay"]
 ours, theirs = VisionTransformer(**config).to(device), VisionTransformer(**config).to(device)
 theirs.load_state_dict(ours.state_dict())  # two copies of one untrained model
 x_small, y_small = split.x_train[:256], split.y_train[:256]
 optimizer = make_optimizer(ours, lr, weight_decay)
 scheduler = make_scheduler(optimizer, 0, math.ceil(256 / loop_args["batch_size"]))  # 4 steps, no warm-up
-train_one_epoch(ours, optimizer, scheduler, x_small, y_small, torch.Generator().manual_seed(1), **loop_args)
+generator = torch.Generator().manual_seed(1)
+train_one_epoch(ours, optimizer, scheduler, x_small, y_small, generator, shift=DIGITS_MAX_SHIFT, **loop_args)
 one_epoch = dict(epochs=1, warmup_epochs=0, lr=lr, weight_decay=weight_decay, seed=1, progress=False)
-train(theirs, x_small, y_small, device=device, **one_epoch, **loop_args)
+train(theirs, x_small, y_small, device=device, augment=digits_augment, **one_epoch, **loop_args)
 flat = [torch.cat([p.detach().flatten() for p in m.parameters()]) for m in (ours, theirs)]
-check_same("our loop == vit_steps train", flat[0], flat[1], rtol=0, atol=1e-6)
+assert_same("our loop == vit_steps train", flat[0], flat[1], rtol=0, atol=1e-6)
 
 # %% [markdown]
 # ## 4. Training
@@ -286,9 +280,16 @@ check_same("our loop == vit_steps train", flat[0], flat[1], rtol=0, atol=1e-6)
 # NBVAL_IGNORE_OUTPUT
 print(DIGITS_TRAIN)
 history = train(
-    model, split.x_train, split.y_train, split.x_test, split.y_test, **DIGITS_TRAIN, device=device
+    model,
+    split.x_train,
+    split.y_train,
+    split.x_test,
+    split.y_test,
+    **DIGITS_TRAIN,
+    augment=digits_augment,
+    device=device,
 )
-test_acc = history.test_acc[-1]
+test_acc = history.eval_acc[-1]
 print(f"test accuracy {test_acc:.4f} after {history.epochs} epochs, {history.seconds:.1f} s on {device}")
 assert history.epochs == DIGITS_TRAIN["epochs"]
 assert test_acc >= 0.975, f"test accuracy {test_acc:.4f} is far below the five-seed mean of 0.9884"
@@ -306,7 +307,7 @@ floor = -(smoothed * smoothed.log()).sum().item()  # the loss of a perfect model
 fig.axes[0].axhline(floor, color="gray", linestyle=":", label=f"floor {floor:.2f}")
 fig.axes[0].legend(fontsize=8)
 assert len(history.train_loss) == DIGITS_TRAIN["epochs"] and min(history.train_loss) > floor
-assert history.train_loss[-1] < history.train_loss[0] and history.test_acc[-1] > history.test_acc[0]
+assert history.train_loss[-1] < history.train_loss[0] and history.eval_acc[-1] > history.eval_acc[0]
 plt.show()
 
 # %% [markdown]
@@ -322,7 +323,8 @@ plt.show()
 # section 9).
 
 # %%
-baselines = sklearn_baselines(split)  # a fraction of a second each
+tuned = tuned_baselines(split.x_train, split.y_train, split.x_test, split.y_test)
+baselines = {name: r["test_acc"] for name, r in tuned.items()}
 for name, acc in baselines.items():
     print(f"{name:20s} test accuracy {acc:.4f}")
 print("ViT beats logistic regression:", test_acc > baselines["logistic regression"])
@@ -338,13 +340,13 @@ plt.show()
 #
 # A confusion matrix counts (true digit, predicted digit) pairs: the diagonal holds the
 # hits, everything else a mistake. Written out it is one scatter-add; we check it
-# against `vit_steps.training.confusion_matrix`.
+# against `vit_steps.course.training.confusion_matrix`.
 
 # %%
 _, predictions = evaluate(model, split.x_test, split.y_test)  # (450,) on the CPU
 counts = torch.zeros(10, 10, dtype=torch.long)
 counts.index_put_((split.y_test, predictions), torch.ones_like(predictions), accumulate=True)
-check_same("our counts == vit_steps", counts, confusion_matrix(split.y_test, predictions, 10))
+assert_same("our counts == vit_steps", counts, confusion_matrix(split.y_test, predictions, 10))
 print("diagonal == correct predictions:", counts.trace().item() == (predictions == split.y_test).sum().item())
 
 # %% [markdown]
@@ -404,10 +406,10 @@ def rollout(attentions):
 
 
 with torch.no_grad():
-    _, attentions = model(split.x_test[:10].to(device), return_attention=True)
+    _, attentions = model.forward_with_attention(split.x_test[:10].to(device))
 rolled = rollout(attentions)
 print("rollout:", tuple(rolled.shape))
-check_same("our rollout == vit_steps", rolled, attention_rollout(attentions))
+assert_same("our rollout == vit_steps", rolled, attention_rollout(attentions))
 
 # %% [markdown]
 # Ten test digits, each with two maps over its 2Ã—2 patches: the last layer's CLS
@@ -461,7 +463,7 @@ filters = model.patch_embed.proj.weight.detach().cpu().reshape(64, 16)  # (D, PÂ
 centred = filters - filters.mean(dim=0)
 _, singular, components = torch.linalg.svd(centred, full_matrices=False)  # components: (16, 16)
 share = singular**2 / (singular**2).sum()  # the variance each component explains
-check_same("components are orthonormal", components @ components.T, torch.eye(16), atol=1e-5)
+assert_same("components are orthonormal", components @ components.T, torch.eye(16), atol=1e-5)
 fig = show_filters(
     components.reshape(16, 4, 4),
     titles=[f"{s:.0%}" for s in share.tolist()],
@@ -519,18 +521,20 @@ curves = {}
 for warmup in (0, 2):  # epochs of warm-up
     torch.manual_seed(0)  # the same initial model both times
     m = VisionTransformer(**config).to(device)
-    curves[warmup] = train(m, *data, epochs=6, lr=3e-2, warmup_epochs=warmup, device=device, progress=False)
+    curves[warmup] = train(
+        m, *data, epochs=6, lr=3e-2, warmup_epochs=warmup, augment=digits_augment, device=device, progress=False
+    )
 stuck, fixed = curves[0], curves[2]
 print("no warm-up, loss still near ln(10):", abs(stuck.train_loss[-1] - math.log(10)) < 0.2)
 print("with warm-up, loss far below ln(10):", fixed.train_loss[-1] < math.log(10) - 0.4)
-assert fixed.train_loss[-1] < stuck.train_loss[-1] - 0.3 and fixed.test_acc[-1] > stuck.test_acc[-1] + 0.1
+assert fixed.train_loss[-1] < stuck.train_loss[-1] - 0.3 and fixed.eval_acc[-1] > stuck.eval_acc[-1] + 0.1
 
 # %%
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 2.6), dpi=80)
 for warmup, h in curves.items():
     label = "no warm-up" if warmup == 0 else f"{warmup} epochs of warm-up"
     ax1.plot(range(1, 7), h.train_loss, marker="o", label=label)
-    ax2.plot(range(1, 7), h.test_acc, marker="o", label=label)
+    ax2.plot(range(1, 7), h.eval_acc, marker="o", label=label)
 ax1.axhline(math.log(10), color="gray", linestyle=":", label="ln(10)")
 ax1.set(xlabel="epoch", ylabel="training loss")
 ax2.set(xlabel="epoch", ylabel="test accuracy", ylim=(0, 1))

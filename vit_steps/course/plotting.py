@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from ._checks import check_positive_int, check_tensor
+from .._checks import check_positive_int, check_tensor, is_int, is_number, require
 
 __all__ = [
     "PIPELINE_STEPS",
@@ -35,23 +35,26 @@ PIPELINE_STEPS = [
     ("encoder", "(B, N+1, D)"),
     ("head + loss", "(B, K) -> loss"),
 ]
+_WHOLE_MODEL_TITLES = {
+    6: "6. training: every step together, learning from data",
+    7: "7. inside a trained ViT: what every step learned",
+}
 _HIGHLIGHT, _MUTED = "#f4a261", "#e9ecef"
 
 
 def draw_pipeline(step: int) -> tuple[plt.Figure, list[str]]:
-    """The ViT pipeline as boxes, with notebook ``step`` (1-5) highlighted; 6 highlights all.
+    """The ViT pipeline as boxes, with notebook ``step`` (1-5) highlighted; 6 and 7 highlight all.
 
     Returns the figure and the names of the highlighted steps.
     """
-    if isinstance(step, bool) or not isinstance(step, int) or not 1 <= step <= 6:
-        raise ValueError(f"step must be an int from 1 to 6, got {step!r}")
+    require(is_int(step) and 1 <= step <= 7, "step", "an int from 1 to 7", step)
     boxes = [("image", "(B, C, H, W)")] + PIPELINE_STEPS
     fig, ax = plt.subplots(figsize=(11, 1.9), dpi=80)
     highlighted = []
     width, gap = 1.6, 0.35
     for i, (name, shape) in enumerate(boxes):
         x = i * (width + gap)
-        on = i > 0 and (step == 6 or i == step)
+        on = i > 0 and (step >= 6 or i == step)
         if on:
             highlighted.append(name)
         label = name if i == 0 else f"{i}. {name}"
@@ -78,8 +81,8 @@ def draw_pipeline(step: int) -> tuple[plt.Figure, list[str]]:
         ax.text(x + width / 2, 0.18, shape, ha="center", va="center", fontsize=7.5, family="monospace")
         if i:
             ax.add_patch(FancyArrowPatch((x - gap, 0.5), (x, 0.5), arrowstyle="-|>", mutation_scale=12))
-    if step == 6:
-        ax.set_title("6. training: every step together, learning from data", fontsize=10)
+    if step >= 6:
+        ax.set_title(_WHOLE_MODEL_TITLES[step], fontsize=10)
     ax.set_xlim(-0.1, len(boxes) * (width + gap) - gap + 0.1)
     ax.set_ylim(-0.15, 1.15)
     ax.axis("off")
@@ -187,11 +190,12 @@ def plot_similarity_grid(
 # --- Training figures (notebook 06) -----------------------------------------------
 
 
-def plot_history(history, title: str = ""):
-    """Loss and accuracy per epoch, side by side, from a ``vit_steps.training.History``.
+def plot_history(history, title: str = "", eval_label: str = "held out"):
+    """Loss and accuracy per epoch, side by side, from a ``vit_steps.course.training.History``.
 
     Returns the figure. Left: mean training loss. Right: training accuracy (on the
-    augmented batches) and held-out test accuracy, if it was measured.
+    augmented batches) and accuracy on the held-out set, if it was measured, labelled
+    ``eval_label`` (say which set: validation or test).
     """
     losses = getattr(history, "train_loss", None)
     if not isinstance(losses, list) or not losses:
@@ -203,8 +207,8 @@ def plot_history(history, title: str = ""):
     ax_loss.set_ylabel("training loss")
     ax_loss.grid(alpha=0.3)
     ax_acc.plot(epochs, history.train_acc, label="train (augmented)", color="#e76f51")
-    if history.test_acc:
-        ax_acc.plot(epochs, history.test_acc, label="test (held out)", color="#2a9d8f")
+    if history.eval_acc:
+        ax_acc.plot(epochs, history.eval_acc, label=eval_label, color="#2a9d8f")
     ax_acc.set_xlabel("epoch")
     ax_acc.set_ylabel("accuracy")
     ax_acc.set_ylim(0, 1.01)
@@ -225,8 +229,7 @@ def plot_accuracy_bars(accuracies: dict[str, float], title: str = "test accuracy
     if not isinstance(accuracies, dict) or not accuracies:
         raise ValueError(f"accuracies must be a non-empty dict name -> accuracy, got {accuracies!r}")
     for name, acc in accuracies.items():
-        if not isinstance(acc, int | float) or not 0.0 <= acc <= 1.0:
-            raise ValueError(f"accuracy of {name!r} must be a number in [0, 1], got {acc!r}")
+        require(is_number(acc) and 0.0 <= acc <= 1.0, f"accuracy of {name!r}", "a number in [0, 1]", acc)
     names = list(accuracies)
     fig, ax = plt.subplots(figsize=(6, 0.45 * len(names) + 0.9), dpi=80)
     bars = ax.barh(names, [accuracies[n] - low for n in names], left=low, color="#8ab17d")

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["check_same", "rounded"]
+from .._checks import check_type
+
+__all__ = ["assert_same", "rounded"]
 
 
 def rounded(x: torch.Tensor, decimals: int = 4) -> torch.Tensor:
     """``x`` rounded to ``decimals``, with -0.0 turned into 0.0 (same shape as ``x``)."""
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"rounded expects a torch.Tensor, got {type(x).__name__}")
+    check_type(x, torch.Tensor, "rounded's input", "a torch.Tensor")
     # -0.0 + 0.0 == +0.0 in IEEE arithmetic, so the sign of zero disappears.
     return x.detach().round(decimals=decimals) + 0.0
 
 
-def check_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5, atol: float = 1e-5) -> None:
+def assert_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5, atol: float = 1e-5) -> None:
     """Print ``label: True  (max |diff| 0.0000)`` and assert that ``a`` and ``b`` are close.
 
     The test is ``torch.allclose``: |a - b| <= atol + rtol·|b| everywhere; shapes must
@@ -28,8 +29,7 @@ def check_same(label: str, a: torch.Tensor, b: torch.Tensor, rtol: float = 1e-5,
     printed line.
     """
     for name, t in (("a", a), ("b", b)):
-        if not isinstance(t, torch.Tensor):
-            raise ValueError(f"check_same expects tensors, got {type(t).__name__} for {name}")
+        check_type(t, torch.Tensor, f"assert_same's {name}", "a torch.Tensor")
     if a.shape != b.shape:
         raise ValueError(f"{label}: shapes differ, {tuple(a.shape)} vs {tuple(b.shape)}")
     same = torch.allclose(a.detach().double(), b.detach().double(), rtol=rtol, atol=atol)

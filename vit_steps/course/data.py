@@ -4,6 +4,11 @@
 - ``load_digits_split``: scikit-learn's 1,797 handwritten 8x8 digits, split 75/25.
 - ``random_shift``: move each image by a random fraction of a pixel, the augmentation
   used to train on the digits.
+- ``random_crop`` and ``random_flip``: whole-pixel shifts and mirror images, the
+  augmentations used to train on Fashion-MNIST.
+
+Every augmentation has the form ``augment(images, generator=None) -> images`` once its
+settings are bound (``functools.partial``), which is what ``training.train`` expects.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import torch
 from matplotlib import cbook
 from PIL import Image
 
-from ._checks import check_positive_int, check_tensor
+from .._checks import check_positive_int, check_tensor, is_int, is_number, require
 
-__all__ = ["DigitsSplit", "grace_hopper", "load_digits_split", "random_shift"]
+__all__ = ["DigitsSplit", "grace_hopper", "load_digits_split", "random_crop", "random_flip", "random_shift"]
 
 
 def grace_hopper(size: int = 224) -> torch.Tensor:
@@ -54,10 +59,8 @@ def load_digits_split(test_size: float = 0.25, seed: int = 0) -> DigitsSplit:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
-    if isinstance(test_size, bool) or not isinstance(test_size, int | float) or not 0.0 < test_size < 1.0:
-        raise ValueError(f"test_size must be a fraction in (0, 1), got {test_size!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
+    require(is_number(test_size) and 0.0 < test_size < 1.0, "test_size", "a fraction in (0, 1)", test_size)
+    require(is_int(seed) and seed >= 0, "seed", "an int >= 0", seed)
     digits = load_digits()
     images = (digits.images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8)
     x_tr, x_te, y_tr, y_te = train_test_split(
@@ -83,8 +86,7 @@ def random_shift(
     ``generator`` (on the CPU) makes the shifts repeatable on any device.
     """
     check_tensor(images, "images", 4, "(B, C, H, W)")
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int | float) or max_shift < 0:
-        raise ValueError(f"max_shift must be a number of pixels >= 0, got {max_shift!r}")
+    require(is_number(max_shift) and max_shift >= 0, "max_shift", "a number of pixels >= 0", max_shift)
     b, _, h, w = images.shape
     if max_shift >= min(h, w):
         raise ValueError(f"max_shift {max_shift} must be smaller than the image side {min(h, w)}")
@@ -103,3 +105,38 @@ def random_shift(
     return torch.nn.functional.grid_sample(
         images, grid, mode="bilinear", padding_mode="zeros", align_corners=False
     )
+
+
+def random_crop(
+    images: torch.Tensor, padding: int = 2, fill: float = 0.0, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Pad by ``padding`` pixels of ``fill``, then cut a random window of the original size.
+
+    images (B, C, H, W) -> (B, C, H, W): each image moves by a whole number of pixels,
+    from -padding to +padding on each axis, so no pixel is blurred by resampling.
+    ``fill`` is the background value (0 for raw [0, 1] pixels; for normalised inputs,
+    the background's normalised value).
+    """
+    check_tensor(images, "images", 4, "(B, C, H, W)")
+    require(is_int(padding) and padding >= 0, "padding", "an int >= 0", padding)
+    require(is_number(fill), "fill", "a number", fill)
+    b, c, h, w = images.shape
+    if padding == 0 or b == 0:
+        return images.clone()
+    padded = torch.nn.functional.pad(images, (padding,) * 4, value=float(fill))
+    dy, dx = torch.randint(0, 2 * padding + 1, (2, b), generator=generator).to(images.device)
+    rows = dy[:, None] + torch.arange(h, device=images.device)  # (B, H): the window's rows
+    cols = dx[:, None] + torch.arange(w, device=images.device)  # (B, W)
+    batch = torch.arange(b, device=images.device)[:, None, None, None]
+    channel = torch.arange(c, device=images.device)[None, :, None, None]
+    return padded[batch, channel, rows[:, None, :, None], cols[:, None, None, :]]
+
+
+def random_flip(
+    images: torch.Tensor, p: float = 0.5, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """Mirror each image left-right with probability ``p``: (B, C, H, W) -> (B, C, H, W)."""
+    check_tensor(images, "images", 4, "(B, C, H, W)")
+    require(is_number(p) and 0.0 <= p <= 1.0, "p", "a probability in [0, 1]", p)
+    flip = (torch.rand(images.shape[0], generator=generator) < p).to(images.device)
+    return torch.where(flip[:, None, None, None], images.flip(-1), images)
