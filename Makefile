@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint format notebooks student slides bench clean
+.PHONY: lab test lint format notebooks student slides bench checkpoint rerun clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ format: $(STAMP)
 ## notebooks: rebuild every .ipynb from its source in notebooks/src and execute it in a fresh kernel
 notebooks: $(STAMP)
 	$(BIN)/python -m tools.build_notebooks
+	$(BIN)/python -m tools.readme
+
+## checkpoint: train notebook 07's ViT on all 60,000 Fashion-MNIST images into checkpoints/fashion_vit.pt
+checkpoint: $(STAMP)
+	$(BIN)/python -m tools.train_checkpoint
+
+## rerun: run every notebook cell twice in a row, as a learner pressing Shift-Enter again does
+rerun: $(STAMP)
+	$(BIN)/python -m tools.check_rerun
 
 ## student: build/student/NN_*.ipynb, copies without solutions or outputs, to hand out
 student: $(STAMP)
@@ -46,10 +55,12 @@ student: $(STAMP)
 slides: $(STAMP)
 	$(BIN)/python -m tools.workshop slides
 
-## bench: speed of our attention vs torch's built-in layer; notebook 06's recipe over 5 seeds
+## bench: speed of our attention vs torch's built-in layer; notebook 06's numbers; ViT vs CNN by data size
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_step.py
 	$(BIN)/python benchmarks/digits.py --seeds 5
+	$(BIN)/python benchmarks/inductive_bias.py
+	$(BIN)/python -m tools.readme
 
 clean:
 	rm -rf build .pytest_cache

@@ -235,3 +235,149 @@ def test_filter_components_find_the_direction_filters_vary_along():
 def test_filter_components_refuse_too_many():
     with pytest.raises(ValueError, match=r"k must be at most min\(D, C·P·P\) = 4"):
         filter_components(torch.randn(4, 1, 3, 3), k=5)
+
+
+# --- patch components and span energy -------------------------------------------------------
+
+
+def test_patch_components_find_the_pattern_the_patches_vary_along():
+    from vit_steps.course.analysis import patch_components
+
+    torch.manual_seed(0)
+    pattern = torch.randn(1, 2, 2)
+    pattern = pattern / pattern.norm()
+    # 3 images of a 2x2 grid of 2x2 patches, every patch a multiple of one pattern.
+    weights = torch.randn(3, 2, 2)  # (B, grid rows, grid cols)
+    images = (weights[:, :, None, :, None] * pattern[0][None, None, :, None, :]).reshape(3, 1, 4, 4)
+    components, share = patch_components(images, patch_size=2, k=2)
+    assert components.shape == (2, 1, 2, 2) and share.shape == (2,)
+    assert share[0] > 0.999
+    assert abs(float((components[0] * pattern).sum())) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_patch_components_use_the_kernel_layout():
+    from vit_steps.course.analysis import patch_components
+
+    # A vertical edge in every patch must come out as a vertical edge, not transposed.
+    edge = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+    images = torch.cat([edge * s for s in (1.0, 2.0, 3.0, 5.0)]).reshape(4, 1, 2, 2)
+    components, _ = patch_components(images, patch_size=2, k=1)
+    cos = float((components[0, 0] * edge).sum() / edge.norm())  # the patches vary along the edge itself
+    assert abs(cos) == pytest.approx(1.0, abs=1e-5)  # a transposed edge would give 0.5
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((torch.rand(2, 1, 4, 4), 2, 5), r"k must be at most min\(B·N, C·P·P\) = 4"),
+        ((torch.rand(2, 1, 5, 4), 2, 1), "image height 5 is not divisible by patch_size 2"),
+        ((torch.rand(1, 4, 4), 2, 1), r"images must have 4 dimensions \(B, C, H, W\)"),
+        ((torch.rand(2, 1, 4, 4), 2, 0), "k must be a positive int"),
+    ],
+)
+def test_patch_components_refuse_bad_inputs(args, message):
+    from vit_steps.course.analysis import patch_components
+
+    with pytest.raises(ValueError, match=message):
+        patch_components(*args)
+
+
+def test_span_energy_of_filters_inside_outside_and_at_random():
+    from vit_steps.course.analysis import span_energy
+
+    basis = torch.eye(16)[:4].reshape(4, 1, 4, 4)  # the first 4 pixels
+    inside = torch.zeros(3, 1, 4, 4)
+    inside.view(3, 16)[:, :4] = torch.randn(3, 4)
+    outside = torch.zeros(3, 1, 4, 4)
+    outside.view(3, 16)[:, 8:] = torch.randn(3, 8)
+    assert span_energy(inside, basis) == pytest.approx(1.0)
+    assert span_energy(outside, basis) == pytest.approx(0.0)
+    assert span_energy(torch.cat([inside, outside]), basis) == pytest.approx(
+        float(inside.pow(2).sum() / (inside.pow(2).sum() + outside.pow(2).sum()))
+    )
+    torch.manual_seed(0)
+    assert span_energy(torch.randn(2000, 1, 4, 4), basis) == pytest.approx(4 / 16, abs=0.02)
+
+
+@pytest.mark.parametrize(
+    ("kernel", "components", "message"),
+    [
+        (
+            torch.randn(3, 1, 4, 4),
+            2 * torch.eye(16)[:2].reshape(2, 1, 4, 4),
+            "components must be orthonormal",
+        ),
+        (torch.randn(3, 1, 4, 4), torch.eye(9)[:2].reshape(2, 1, 3, 3), r"filters' shape \(k, 1, 4, 4\)"),
+        (torch.zeros(3, 1, 4, 4), torch.eye(16)[:2].reshape(2, 1, 4, 4), "at least one non-zero weight"),
+        (torch.randn(3, 16), torch.eye(16)[:2].reshape(2, 1, 4, 4), r"kernel must have 4 dimensions"),
+    ],
+)
+def test_span_energy_refuses_bad_inputs(kernel, components, message):
+    from vit_steps.course.analysis import span_energy
+
+    with pytest.raises(ValueError, match=message):
+        span_energy(kernel, components)
+
+
+# --- neighbour contrast and foreground share ------------------------------------------------
+
+
+def test_neighbour_contrast_of_a_local_a_flat_and_a_random_table():
+    from vit_steps import pos_embed_similarity, sincos_pos_embed_2d
+    from vit_steps.course.analysis import neighbour_contrast
+
+    coords = torch.tensor([(r, c) for r in range(3) for c in range(3)], dtype=torch.float64)
+    distance = torch.cdist(coords, coords)
+    local = 1.0 - distance / 10
+    far_mean = float(local[distance > 1.01].mean())  # distances sqrt(2), 2, sqrt(5), sqrt(8)
+    assert neighbour_contrast(local, (3, 3)) == pytest.approx(0.9 - far_mean)
+    assert neighbour_contrast(torch.full((9, 9), 0.3), (3, 3)) == pytest.approx(0.0)
+    sincos = pos_embed_similarity(sincos_pos_embed_2d(7, 64))
+    assert neighbour_contrast(sincos, (7, 7)) > 0.1
+    torch.manual_seed(0)
+    random = pos_embed_similarity(torch.randn(1, 50, 64))
+    assert abs(neighbour_contrast(random, (7, 7))) < 0.05
+
+
+def test_neighbour_contrast_refuses_bad_inputs():
+    from vit_steps.course.analysis import neighbour_contrast
+
+    with pytest.raises(ValueError, match="grid 2x2 needs 4 positions, got 9"):
+        neighbour_contrast(torch.eye(9), (2, 2))
+    with pytest.raises(ValueError, match=r"similarity must be square \(N, N\), got \(4, 5\)"):
+        neighbour_contrast(torch.rand(4, 5), (2, 2))
+    with pytest.raises(ValueError, match="grid 1x2 needs both neighbours and farther pairs"):
+        neighbour_contrast(torch.eye(2), (1, 2))
+
+
+def test_foreground_share_counts_the_weight_on_bright_patches():
+    from vit_steps.course.analysis import foreground_share
+
+    images = torch.zeros(2, 1, 4, 4)
+    images[0, :, :2, :2] = 1.0  # image 0: the top-left patch is the object
+    images[1, :, 2:, :] = 0.5  # image 1: the bottom row of patches
+    weights = torch.tensor([[3.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])  # not normalised
+    share, patch_share = foreground_share(weights, images, patch_size=2)
+    assert_close(share, torch.tensor([0.75, 0.5]))
+    assert_close(patch_share, torch.tensor([0.25, 0.5]))
+    share, _ = foreground_share(weights, images, patch_size=2, threshold=0.6)  # 0.5 is now background
+    assert_close(share, torch.tensor([0.75, 0.0]))
+
+
+@pytest.mark.parametrize(
+    ("weights", "images", "message"),
+    [
+        (torch.ones(2, 3), torch.zeros(2, 1, 4, 4), r"must have shape \(2, 4\), got \(2, 3\)"),
+        (-torch.ones(2, 4), torch.zeros(2, 1, 4, 4), "weights must be >= 0, got a smallest weight of -1"),
+        (torch.zeros(2, 4), torch.zeros(2, 1, 4, 4), "positive total weight"),
+        (torch.ones(4), torch.zeros(2, 1, 4, 4), r"weights must have 2 dimensions \(B, N\)"),
+        (torch.ones(2, 4), torch.zeros(2, 1, 5, 4), "image height 5 is not divisible by patch_size 2"),
+    ],
+)
+def test_foreground_share_refuses_bad_inputs(weights, images, message):
+    from vit_steps.course.analysis import foreground_share
+
+    with pytest.raises(ValueError, match=message):
+        foreground_share(weights, images, patch_size=2)
+    with pytest.raises(ValueError, match="threshold must be a number, got 'high'"):
+        foreground_share(torch.ones(2, 4), torch.zeros(2, 1, 4, 4), 2, threshold="high")

@@ -124,10 +124,28 @@ def main(argv: list[str]) -> int:
         if not sources:
             print(f"no notebook source matches {argv} in {SOURCES.relative_to(ROOT)}", file=sys.stderr)
             return 2
+    times = {}
     for src in sources:
-        seconds = build(src)
-        print(f"{src.stem:32s} executed in {seconds:5.1f} s")
+        times[src.stem] = build(src)
+        print(f"{src.stem:32s} executed in {times[src.stem]:5.1f} s", flush=True)
+    record_times(times)
     return 0
+
+
+def record_times(times: dict[str, float]) -> None:
+    """Merge these run times into benchmarks/results/notebooks.json (the README reads them)."""
+    import torch
+
+    from vit_steps.course.results import load_results, write_results
+
+    try:
+        seconds = load_results("notebooks")["seconds"]
+    except ValueError:  # the first build: no file yet
+        seconds = {}
+    known = {p.stem for p in SOURCES.glob("[0-9][0-9]_*.py")}
+    seconds = {k: v for k, v in seconds.items() if k in known} | {k: round(v, 1) for k, v in times.items()}
+    torch.set_num_threads(int(EXECUTION_ENV["OMP_NUM_THREADS"]))  # the kernels' threads, recorded
+    write_results("notebooks", {"seconds": dict(sorted(seconds.items())), "kernel_start_included": True})
 
 
 if __name__ == "__main__":

@@ -31,11 +31,14 @@ def _sanitizers() -> list[tuple[re.Pattern, str]]:
 
 def _shown(outputs, sanitizers) -> list[str]:
     # What nbval compares: streams and text/plain (figures are not compared).
-    shown = []
+    # A stream arrives in pieces that depend on timing: join them per stream, as nbval does.
+    streams = {}
     for out in outputs:
         if out.get("output_type") == "stream":
-            shown.append(f"{out['name']}: {out['text']}")
-        elif "text/plain" in out.get("data", {}):
+            streams[out["name"]] = streams.get(out["name"], "") + out["text"]
+    shown = [f"{name}: {text}" for name, text in sorted(streams.items())]
+    for out in outputs:
+        if "text/plain" in out.get("data", {}):
             shown.append(out["data"]["text/plain"])
         elif out.get("output_type") == "error":
             shown.append(f"ERROR {out['ename']}: {out['evalue']}")
@@ -55,7 +58,9 @@ def check(path: Path) -> list[str]:
 
     os.environ.update(EXECUTION_ENV)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     sanitizers = _sanitizers()
     problems = []
     with client.setup_kernel():
@@ -69,7 +74,9 @@ def check(path: Path) -> list[str]:
                 try:
                     client.execute_cell(cell, index)
                 except CellExecutionError as error:
-                    problems.append(f"{path.stem} cell {number}: run {attempt} fails: {str(error).splitlines()[-1]}")
+                    problems.append(
+                        f"{path.stem} cell {number}: run {attempt} fails: {str(error).splitlines()[-1]}"
+                    )
                     return problems  # later cells depend on this one
                 runs.append(_shown(cell.outputs, sanitizers))
             if "# NBVAL_IGNORE_OUTPUT" not in cell.source and runs[0] != runs[1]:

@@ -8,6 +8,10 @@
 # reshape and permute), check that all three give the same numbers, and meet two ways to get it
 # silently wrong. This course grew out of a short tutorial that does the same five steps on an
 # 8×8 toy image; we call it the seed tutorial, and its toy and its mistakes appear here too.
+#
+# The picture below is the whole model, one box per notebook, with the shape each step hands
+# on: B images in a batch, C colour channels, an H×W image, N patches, D numbers per token,
+# and K classes that the head scores at the very end.
 
 # %%
 import matplotlib.pyplot as plt
@@ -27,18 +31,25 @@ plt.show()
 #   (B, N, C·P·P) sequence;
 # - write the paper's patch embedding (eq. 1) as `F.unfold` plus a matrix product, as a
 #   convolution with stride P, and as reshape/permute plus a matrix product;
-# - turn the (C·P·P, D) weight into the (D, C, P, P) convolution kernel and back;
+# - turn the (C·P·P, D) weight into the (D, C, P, P) convolution kernel and back, and show
+#   what goes wrong without the transpose;
 # - spot two silent bugs: a side that P does not divide, and a reshape without its permute.
 
 # %%
-import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.colors import to_rgb
 
 from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import show_image, show_images, show_patch_grid
+from vit_steps.course.plotting import (
+    show_feature_maps,
+    show_image,
+    show_images,
+    show_patch_grid,
+    show_patch_sequence,
+    show_weight_to_kernel,
+)
+from vit_steps.model import count_parameters, vit_from_config
 from vit_steps.patch_embedding import (
     PatchEmbed,
     kernel_to_weight,
@@ -80,11 +91,12 @@ print("numbers per patch, C·P·P =", C * P * P)
 assert H % P == 0 and W % P == 0 and 0 <= photo.min() and photo.max() <= 1
 fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
 show_patch_grid(photo, P, ax)
-style = dict(color="yellow", fontsize=9, weight="bold", ha="center", va="center")
+box = dict(facecolor="black", edgecolor="none", pad=1)  # keeps the numbers readable on white stars
+style = dict(color="yellow", fontsize=9, weight="bold", ha="center", va="center", bbox=box)
 for n in [0, 1, 2, 13, 14, 27, 195]:
     row, col = divmod(n, grid_w)  # patch n sits in grid row n // 14, column n % 14
     ax.text(col * P + P / 2, row * P + P / 2, n, **style)
-ax.set_title(f"{grid_h} x {grid_w} = {N} patches of {P} x {P} pixels", fontsize=10)
+ax.set_title(f"{N} patches of {P} x {P}; yellow = place n in the sequence", fontsize=10)
 plt.show()
 
 # %% [markdown]
@@ -111,7 +123,7 @@ print("after transpose:", tuple(patches.shape), "= (B, N, C·P·P)")
 # any fixed order works, as long as the weight uses the same one. Exercise 2 shows how to
 # switch.) Let us check one row against the crop it should be.
 #
-# `assert_same(label, a, b)` from `vit_steps.display` prints whether two tensors are equal and
+# `assert_same(label, a, b)` from `vit_steps.course.display` prints whether two tensors are equal and
 # their largest difference, and stops with an error if they are not.
 
 # %%
@@ -123,27 +135,20 @@ assert_same(f"sequence row {n} == flattened crop", patches[0, n], crop.reshape(-
 
 # %% [markdown]
 # This is what the model receives: a (196, 768) table. Below, the top strip turns the first
-# 14 rows back into 16×16 tiles: the top row of the grid, flag and sky. The big panel is the
-# whole table, one patch per line, each value drawn in the colour of its channel. Look for the
-# three blocks of 256 columns, and for the dark band at the bottom: the lower rows of the grid
-# are her dark jacket.
+# 14 rows back into 16×16 tiles: the top row of the grid (flag, the badge on her cap, sky).
+# The big panel is the whole table, one patch per line, each value drawn in the colour of its
+# channel. Look for the three blocks of 256 columns, and for the darker band at the bottom:
+# the lower rows of the grid are her dark jacket (the printed means say how much darker).
 
 # %%
 first = patches[0, :grid_w].reshape(grid_w, C, P, P)  # rows 0..13 back into (C, P, P) tiles
 top_row = photo[0, :, :P, :].reshape(C, P, grid_w, P).permute(2, 0, 1, 3)  # the grid's top row
-assert torch.equal(first, top_row)
-table = torch.zeros(N, C, P * P, 3)  # the (N, C·P·P) table, each value in its channel's colour
-for ch in range(C):
-    table[:, ch, :, ch] = patches[0].reshape(N, C, P * P)[:, ch]
-fig = plt.figure(figsize=(8.5, 4.6), dpi=80)
-for i in range(grid_w):
-    show_image(first[i], fig.add_axes([0.07 + i * 0.064, 0.82, 0.058, 0.13]), title=str(i))
-ax = fig.add_axes([0.07, 0.1, 0.9, 0.64])
-ax.imshow(table.reshape(N, C * P * P, 3).numpy(), aspect="auto", interpolation="nearest")
-for k, name in enumerate(["red", "green", "blue"]):
-    ax.axvline(k * P * P - 0.5, color="white", linewidth=1)
-    ax.text(k * P * P + P * P / 2, -4, f"{name}: {P * P} values", ha="center", fontsize=9)
-ax.set(xlabel="position inside the flattened patch, order (C, P, P)", ylabel="patch n")
+assert torch.equal(first, top_row)  # the first 14 rows of the sequence are the top row of the grid
+top, bottom = patches[0, : 3 * grid_w].mean(), patches[0, -3 * grid_w :].mean()
+print(f"mean value, grid rows 0-2: {top:.4f}; grid rows 11-13 (jacket): {bottom:.4f}")
+assert bottom < top / 1.5
+title = f"top: sequence rows 0-{grid_w - 1} as tiles; below: all {N} rows, one per patch"
+fig = show_patch_sequence(patches[0], P, n_tiles=grid_w, title=title)
 plt.show()
 
 # %% [markdown]
@@ -154,14 +159,21 @@ plt.show()
 # $$z_0 = [\,x_\text{class};\; x_p^1 E;\; x_p^2 E;\; \dots;\; x_p^N E\,] + E_\text{pos},
 # \qquad E \in \mathbb{R}^{(P^2 \cdot C) \times D}$$
 #
-# This notebook builds the x_p^n E part (notebooks 02 and 03 add x_class and E_pos). ViT-B uses
-# D = 768. Our E is random at the scale a fresh model starts with (std 0.02); training
-# would learn it. Because every patch is a row, **one** matrix product embeds all of them:
+# This notebook builds the x_p^n E part (notebooks 02 and 03 add x_class and E_pos). Our E is
+# random at the scale a fresh model starts with (std 0.02); training would learn it. Because
+# every patch is a row, **one** matrix product embeds all of them:
 # (B, N, C·P·P) @ (C·P·P, D) → (B, N, D). The seed tutorial calls this the "naive" way.
+#
+# Which D? ViT-B uses D = 768, and for ViT-B/16 that is *also* C·P·P = 3·16·16 = 768. A
+# coincidence, not a rule, and a confusing one: E would be a square (768, 768) matrix, and no
+# shape could tell you whether an axis holds a patch's pixel values or its embedding. So until
+# section 7 we use D = 192, the width of ViT-Ti (Touvron et al. 2021, DeiT): in every shape
+# below, 768 means "values of one patch" and 192 means "numbers of one token".
 
 # %%
-D = 768  # ViT-B's width
-E = torch.randn(C * P * P, D) * 0.02  # (C·P·P, D): the paper's E
+D = 192  # ViT-Ti's width; kept apart from C·P·P = 768 on purpose
+gen = torch.Generator().manual_seed(0)  # this cell's own random numbers: the same E on every run
+E = torch.randn(C * P * P, D, generator=gen) * 0.02  # (C·P·P, D) = (768, 192): the paper's E
 
 
 def embed_unfold(images, patch_size, weight):
@@ -179,7 +191,7 @@ print("tokens:", tuple(tokens_unfold.shape), "= (B, N, D)")
 # `vit_steps`, which the next notebooks import. Look for two `True`s.
 
 # %%
-one_by_one = torch.stack([patches[0, n] @ E for n in range(N)])  # N products of (768,) @ (768, D)
+one_by_one = torch.stack([patches[0, n] @ E for n in range(N)])  # N products (768,) @ (768, 192)
 assert_same("loop over patches == one matrix product", one_by_one, tokens_unfold[0])
 assert_same("embed_unfold == vit_steps.patch_embed_naive", tokens_unfold, patch_embed_naive(photo, P, E))
 
@@ -192,9 +204,10 @@ assert_same("embed_unfold == vit_steps.patch_embed_naive", tokens_unfold, patch_
 # can check one by hand. Look for the shapes (1, 4, 48) and (1, 4, 8), and a 4×8 table.
 
 # %%
-toy = torch.randint(0, 10, (1, 3, 8, 8)).float()  # (B, C, H, W), small whole numbers
+gen = torch.Generator().manual_seed(1)  # this cell's own random numbers
+toy = torch.randint(0, 10, (1, 3, 8, 8), generator=gen).float()  # (B, C, H, W), small whole numbers
 toy_P, toy_D = 4, 8
-toy_E = torch.randint(-2, 3, (3 * toy_P * toy_P, toy_D)).float()  # (C·P·P, D) = (48, 8)
+toy_E = torch.randint(-2, 3, (3 * toy_P * toy_P, toy_D), generator=gen).float()  # (C·P·P, D) = (48, 8)
 toy_patches = F.unfold(toy, toy_P, stride=toy_P).transpose(1, 2)
 toy_tokens = embed_unfold(toy, toy_P, toy_E)
 print("toy patches:", tuple(toy_patches.shape), "= (B, N, C·P·P)")
@@ -219,40 +232,37 @@ assert_same("by hand == toy_tokens[0, 0, 0]", by_hand, toy_tokens[0, 0, 0])
 # C·P·P numbers times their weights, summed. That is entry d of x_p E. So a conv layer with
 # D output channels *is* the patch embedding, if its kernel holds the same numbers as E.
 #
-# E is (C·P·P, D): column d holds the weights of output d, in (C, P, P) order (48 for the toy).
-# A conv kernel is (D, C, P, P): filter d is a (C, P, P) block. So transpose E, then reshape:
-# (C·P·P, D) → (D, C·P·P) → (D, C, P, P). The picture numbers the entries of one column 0..47
-# and shows where each lands in the filter. Look for blocks of 16: one per channel.
+# E is (C·P·P, D): **column** d holds the weights of output d, in (C, P, P) order. A conv
+# kernel is (D, C, P, P): filter d is one (C, P, P) block. So filter d must be column d of E.
+# Two steps: transpose, so that column d becomes row d, (C·P·P, D) → (D, C·P·P); then reshape
+# each row into (C, P, P). The trap is the transpose: `E.reshape(D, C, P, P)` alone has the
+# same number of entries, so it succeeds and gives the same shape, with the wrong numbers.
+#
+# To see where every weight lands, fill a toy-sized E (48, 8) with its own addresses: entry
+# (k, d) holds 8k + d, so any number says which row k and which column d it came from. In the
+# picture, a filter's number is its row k of E and its colour is its column d. Look for one
+# colour in filter 0 with the transpose (all of output 0's weights, rows 0..47 in order), and
+# all eight colours without it (rows 0..5 of E: pieces of every output's weights).
 
 # %%
-index_E = torch.arange(48.0)[:, None].expand(48, toy_D)  # entry k of every column is the number k
-index_K = index_E.t().reshape(toy_D, 3, 4, 4)  # transpose, then reshape: (48, 8) -> (8, 3, 4, 4)
-c, i, j = torch.meshgrid(torch.arange(3), torch.arange(4), torch.arange(4), indexing="ij")
-assert torch.equal(index_K[0], (c * 16 + i * 4 + j).float())  # k -> channel k//16, row k%16//4, col k%4
-tints = ["#f4a6a6", "#a6d8a6", "#a6c8f4"]
-fig = plt.figure(figsize=(10, 3.6), dpi=80)
-strip = fig.add_axes([0.02, 0.7, 0.96, 0.13])
-for k in range(48):
-    strip.add_patch(plt.Rectangle((k, 0), 1, 1, fc=tints[k // 16], ec="white"))
-    strip.text(k + 0.5, 0.5, k, ha="center", va="center", fontsize=8)
-strip.set(xlim=(0, 48), ylim=(0, 1), xticks=[], yticks=[])
-strip.set_title("column d of E: 48 weights, shape (C·P·P,) = (48,)", fontsize=10)
-for ch, name in enumerate(["red", "green", "blue"]):
-    ax = fig.add_axes([0.17 + 0.25 * ch, 0.03, 0.16, 0.48])
-    ax.imshow(np.full((4, 4, 3), to_rgb(tints[ch])))
-    for (r, q), k in np.ndenumerate(index_K[0, ch].int().numpy()):
-        ax.text(q, r, k, ha="center", va="center", fontsize=9)
-    ax.set(xticks=[], yticks=[])
-    ax.set_title(f"kernel[d, {ch}] ({name}) = E[{16 * ch}:{16 * ch + 16}, d]", fontsize=10)
-fig.text(0.5, 0.59, "transpose, then reshape to (D, C, P, P): filter d is (C, P, P) = (3, 4, 4)", ha="center")
+address = torch.arange(48 * toy_D).reshape(48, toy_D)  # E[k, d] = 8k + d: its own address
+with_t = address.t().reshape(toy_D, 3, toy_P, toy_P)[0]  # filter 0, transpose then reshape
+without_t = address.reshape(toy_D, 3, toy_P, toy_P)[0]  # filter 0, reshape only
+assert torch.equal(with_t % toy_D, torch.zeros(3, 4, 4, dtype=torch.long))  # all from column 0
+assert torch.equal(with_t // toy_D, torch.arange(48).reshape(3, 4, 4))  # rows 0..47 in (C, P, P)
+assert len((without_t % toy_D).unique()) == toy_D and int(without_t.max()) // toy_D == 5
+filters = {
+    "E.t().reshape(8, 3, 4, 4)[0]: column 0 of E, rows 0..47": with_t,
+    "E.reshape(8, 3, 4, 4)[0]: rows 0..5 of E, all 8 columns": without_t,
+}
+fig = show_weight_to_kernel(filters, dim=toy_D, title="filter 0: number = row k of E, colour = column d")
 plt.show()
 
 # %% [markdown]
 # Now the convolution itself. `F.conv2d` returns (B, D, H/P, W/P): one "pixel" per patch.
 # Flattening the grid gives (B, D, N), and a transpose gives the (B, N, D) sequence,
 # patches in the same row-major order as `unfold`. Look for `True` on the toy, both for our
-# kernel against `vit_steps.weight_to_kernel` and for the two embeddings. The last line shows
-# why the transpose is needed: a reshape alone has the right shape but mixes up the weights.
+# kernel against `vit_steps.weight_to_kernel` and for the two embeddings.
 
 
 # %%
@@ -266,18 +276,32 @@ def embed_conv(images, kernel):
 toy_kernel = toy_E.t().reshape(toy_D, 3, toy_P, toy_P)  # (48, 8) -> (8, 48) -> (8, 3, 4, 4)
 assert_same("toy: our kernel == vit_steps.weight_to_kernel", toy_kernel, weight_to_kernel(toy_E, 3, toy_P))
 assert_same("toy: unfold way == conv way", toy_tokens, embed_conv(toy, toy_kernel))
-no_t = toy_E.reshape(toy_D, 3, toy_P, toy_P)  # forgetting the transpose: right shape, wrong numbers
-print("reshape without .t() gives the same kernel?", torch.equal(no_t, toy_kernel))
 
 # %% [markdown]
-# The same on the photo, with the full ViT-B/16 sizes: a (768, 3, 16, 16) kernel.
+# Now forget the transpose. Look for no error, the right shape, `False`, and a first token
+# whose eight numbers have nothing to do with the right ones.
 
 # %%
-K = E.t().reshape(D, C, P, P)  # (C·P·P, D) -> (D, C, P, P) = (768, 3, 16, 16)
-print("conv output:", tuple(F.conv2d(photo, K, stride=P).shape), "= (B, D, H/P, W/P)")
-tokens_conv = embed_conv(photo, K)
+no_t = toy_E.reshape(toy_D, 3, toy_P, toy_P)  # forgetting the transpose: right shape, no error
+wrong_tokens = embed_conv(toy, no_t)
+print("without .t():", tuple(wrong_tokens.shape), "same tokens?", torch.equal(wrong_tokens, toy_tokens))
+print("token 0, right:", rounded(toy_tokens[0, 0]))
+print("token 0, wrong:", rounded(wrong_tokens[0, 0]))
+
+# %% [markdown]
+# The same on the photo: a (192, 3, 16, 16) kernel, 192 filters of 768 weights. Look for the
+# three `True`s, and for the last line: without the transpose the shape is the same again
+# (it always is), only the tokens are not.
+
+# %%
+kernel = E.t().reshape(D, C, P, P)  # (C·P·P, D) -> (D, C·P·P) -> (D, C, P, P) = (192, 3, 16, 16)
+print("conv output:", tuple(F.conv2d(photo, kernel, stride=P).shape), "= (B, D, H/P, W/P)")
+tokens_conv = embed_conv(photo, kernel)
 assert_same("photo: unfold way == conv way", tokens_unfold, tokens_conv)
-assert_same("embed_conv == vit_steps.patch_embed_conv", tokens_conv, patch_embed_conv(photo, K))
+assert_same("embed_conv == vit_steps.patch_embed_conv", tokens_conv, patch_embed_conv(photo, kernel))
+assert_same("our kernel == vit_steps.weight_to_kernel", kernel, weight_to_kernel(E, C, P))
+no_t_tokens = embed_conv(photo, E.reshape(D, C, P, P))  # the transpose forgotten
+print("without .t():", tuple(no_t_tokens.shape), "same tokens?", torch.allclose(no_t_tokens, tokens_unfold))
 
 # %% [markdown]
 # The conv view shows something the matrix view hides: each of the D output dimensions is a
@@ -297,21 +321,17 @@ print("hand-made maps:", tuple(hand_maps.shape), "= (B, D, H/P, W/P)")
 assert_same("brightness map == 16x16 average pooling", hand_maps[0, 0], F.avg_pool2d(photo.mean(1), P)[0])
 
 # %% [markdown]
-# Here are the three maps next to the photo. Look for the face and the flag's red stripes
-# coming out warm in the red-minus-blue map, and the blue sky on the right coming out cold.
+# Here are the three maps next to the photo, one cell per patch. Look for the face coming out
+# warm (red) in the red-minus-blue map and the sky on the right cold (blue); the two printed
+# values are those cells.
 
 # %%
-assert hand_maps[0, 2, 5, 6] > 0 > hand_maps[0, 2, 0, 12]  # the face is redder than the sky
-fig, axes = plt.subplots(1, 4, figsize=(10, 2.9), dpi=80)
-show_image(photo, axes[0], title="photo, 224 x 224")
-titles = ["0: brightness", "1: left minus right", "2: red minus blue"]
-for d, (ax, title) in enumerate(zip(axes[1:], titles, strict=True)):
-    m = hand_maps[0, d]
-    lim = m.abs().max().item()
-    cmap, vmin = ("gray", 0) if d == 0 else ("coolwarm", -lim)
-    ax.imshow(m.numpy(), cmap=cmap, vmin=vmin, vmax=lim)
-    ax.set(xticks=[], yticks=[])
-    ax.set_title(f"dimension {title}\n14 x 14", fontsize=9)
+face, sky = hand_maps[0, 2, 5, 6], hand_maps[0, 2, 0, 12]  # patch 76 (cheek) and patch 12 (sky)
+print(f"red minus blue: face (grid row 5, col 6) {face:.4f}, sky (row 0, col 12) {sky:.4f}")
+assert face > 0 > sky
+titles = ["dimension 0: brightness", "dimension 1: left minus right", "dimension 2: red minus blue"]
+title = "three hand-made filters: each output dimension is a 14 x 14 map, one value per patch"
+fig = show_feature_maps(photo, hand_maps[0], titles, signed=[False, True, True], title=title)
 plt.show()
 
 # %% [markdown]
@@ -356,19 +376,44 @@ assert_same(
 #
 # Three ways, one result. The model uses the conv way, wrapped as `vit_steps.PatchEmbed`: an
 # `nn.Conv2d` named `proj` (the name timm and other ViT code use), with a bias of D numbers.
-# Its weight is the kernel; `kernel_to_weight` turns it back into E. Look for the parameter
-# count: 590,592, under 1% of ViT-B/16's 86.6 million.
+# Its weight is the kernel; `kernel_to_weight` turns it back into E. We build it at ViT-B/16's
+# size, D = 768. Look for the parameter count and the `True`.
 
 # %%
-embed = PatchEmbed(image_size=224, patch_size=16, in_channels=3, dim=768)
+torch.manual_seed(0)  # PatchEmbed draws its initial weights
+embed = PatchEmbed(image_size=224, patch_size=16, in_channels=3, dim=768)  # ViT-B/16's
 n_params = sum(t.numel() for t in embed.parameters())
 print("proj.weight:", tuple(embed.proj.weight.shape), "= (D, C, P, P)")
 print(f"parameters: {n_params:,} = 768·3·16·16 weights + 768 biases")
-E_module = kernel_to_weight(embed.proj.weight)  # (D, C, P, P) -> (C·P·P, D)
-print("as E:", tuple(E_module.shape), "= (C·P·P, D)")
-assert_same(
-    "PatchEmbed == unfold way + bias", embed(photo), embed_unfold(photo, P, E_module) + embed.proj.bias
-)
+E_b = kernel_to_weight(embed.proj.weight)  # (D, C, P, P) -> (C·P·P, D)
+print("as E:", tuple(E_b.shape), "= (C·P·P, D): square, since here D = C·P·P = 768")
+assert_same("PatchEmbed == unfold way + bias", embed(photo), embed_unfold(photo, P, E_b) + embed.proj.bias)
+
+# %% [markdown]
+# That square E is the coincidence from section 3, and here it bites. Flattening the kernel
+# with a plain reshape gives a (768, 768) matrix, E's shape exactly, but it is E *transposed*:
+# row d holds filter d, where E has it in column d. With D = 192 the same slip gives a
+# (192, 768) matrix, plainly not E's (768, 192), and the next `@` would fail; at ViT-B's size
+# nothing fails. Look for `True, False, True`, then the two D = 192 shapes.
+
+# %%
+flat = embed.proj.weight.reshape(768, 768)  # (D, C·P·P): looks like E, is it?
+print("plain reshape has E's shape?", flat.shape == E_b.shape)
+print("it is E?                    ", torch.equal(flat, E_b))
+print("it is E transposed?         ", torch.equal(flat, E_b.t()))
+print("the same slip at D = 192:", tuple(kernel.reshape(D, C * P * P).shape), "vs E", tuple(E.shape))
+
+# %% [markdown]
+# How big is this layer next to the whole model? `vit_from_config("ViT-B/16")` builds the
+# paper's ViT-B/16; on PyTorch's `meta` device it gets shapes but no memory, which is enough
+# to count. Look for the total and the share.
+
+# %%
+with torch.device("meta"):  # shapes only, no numbers: we only count
+    vit_b = vit_from_config("ViT-B/16")
+total = count_parameters(vit_b)
+assert vit_b.patch_embed.proj.weight.shape == embed.proj.weight.shape
+print(f"ViT-B/16: {total:,} parameters; the patch embedding holds {n_params / total:.2%} of them")
 
 # %% [markdown]
 # ## Pitfall 1: an image side that P does not divide
@@ -381,7 +426,7 @@ assert_same(
 # %%
 photo230 = grace_hopper(230)  # (1, 3, 230, 230)
 print("unfold patches:", F.unfold(photo230, P, stride=P).shape[-1], "(a 14 x 14 grid, as for 224)")
-print("conv output:   ", tuple(F.conv2d(photo230, K, stride=P).shape), "(the conv drops them too)")
+print("conv output:   ", tuple(F.conv2d(photo230, kernel, stride=P).shape), "(the conv drops them too)")
 ones = torch.ones(1, 1, 230, 230)
 covered = F.fold(F.unfold(ones, P, stride=P), (230, 230), P, stride=P)[0, 0]  # 1 if in a patch
 lost = covered == 0
@@ -441,43 +486,62 @@ print("same numbers as the real patches?", torch.equal(wrong, patches))
 print("'patch' 0 begins with the top row of the red channel?", torch.equal(wrong[0, 0, :W], photo[0, 0, 0]))
 
 # %% [markdown]
-# Shown as pictures, the difference is plain. Top row: eight real patches from the middle of
-# the face (grid row 6). Bottom row: the eight "patches" with the same numbers from the wrong
-# reshape. Look for squares of face above, and stripes below: each one is a few long thin
-# rows of the photo, folded into a 16×16 tile.
+# Shown as pictures, the difference is plain. Top row: eight real patches of her face, grid
+# rows 5 and 6, columns 5 to 8 (cheeks, nose, mouth). Bottom row: the eight "patches" at the
+# same places in the wrong sequence. Look for pieces of face above, and stripes below: each
+# one is a few long thin rows of the photo, folded into a 16×16 tile. Their colours are off
+# too; the next cell says why.
 
 # %%
-pick = list(range(6 * grid_w + 3, 6 * grid_w + 11))  # eight patches across the face
+pick = [r * grid_w + c for r in (5, 6) for c in (5, 6, 7, 8)]  # patches 75..78 and 89..92
 right_tiles = patches[0, pick].reshape(-1, C, P, P)
 wrong_tiles = wrong[0, pick].reshape(-1, C, P, P)
-assert torch.equal(right_tiles[0], photo[0, :, 96:112, 48:64])  # patch 87 is rows 96..111, cols 48..63
+assert torch.equal(right_tiles[0], photo[0, :, 80:96, 80:96])  # patch 75 is rows 80..95, cols 80..95
 assert not torch.equal(right_tiles, wrong_tiles)
 titles = [f"patch {n}" for n in pick] + [f"'patch' {n}" for n in pick]
 fig = show_images(torch.cat([right_tiles, wrong_tiles]), titles=titles, ncols=8, size=1.2)
 plt.show()
 
 # %% [markdown]
-# Put the wrong "patches" back where the model thinks they came from, and you see the picture
-# the model would learn from. It holds exactly the same pixel values as the photo (asserted),
-# only in the wrong places.
+# A real patch holds all three channels of its 16×16 pixels. A wrong one holds 768 numbers in
+# a row of memory, and memory keeps all the red values first, then all the green, then all the
+# blue. To see which channel each wrong "patch" reads, label every value of the photo with its
+# channel and apply the same reshape to the labels. Look at 75 and 92: green only. So the
+# bottom tiles above are green values, spread over the tile's red, green and blue.
 
 # %%
-mosaic = unpatchify(wrong, P, (grid_h, grid_w))  # (B, N, C·P·P) -> (B, C, H, W)
-assert torch.equal(mosaic.flatten().sort().values, photo.flatten().sort().values)
-assert not torch.equal(mosaic, photo)
-fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.4), dpi=80)
-show_image(photo, axes[0], title="real patches, put back")
-show_image(mosaic, axes[1], title="reshape without permute, put back")
-plt.show()
+channel_of = torch.arange(C)[:, None, None].expand(C, H, W)  # each value labelled 0, 1 or 2
+channel_wrong = channel_of.reshape(N, C * P * P)  # the same wrong reshape, on the labels
+names = ["red", "green", "blue"]
+for n in [0, 65, 75, 92, 130, 195]:
+    sources = " + ".join(names[c] for c in channel_wrong[n].unique())
+    print(f"'patch' {n:3d} takes its 768 values from {sources}")
+assert channel_wrong[pick].unique().tolist() == [1]
 
 # %% [markdown]
-# The fix is the permute from section 6. With it, the patches are right, and putting them back
-# gives the photo itself.
+# The fix is the permute from section 6. Look for `True`: with it, the sequence is the real
+# patches again.
 
 # %%
 fixed = photo.reshape(B, C, grid_h, P, grid_w, P).permute(0, 2, 4, 1, 3, 5).reshape(B, N, C * P * P)
 assert_same("with the permute == unfold patches", fixed, patches)
-assert_same("patches put back == photo", unpatchify(fixed, P, (grid_h, grid_w)), photo)
+
+# %% [markdown]
+# The whole picture, both ways. `vit_steps.unpatchify` is way 3 run backwards: it puts row n of
+# a (B, N, C·P·P) sequence back at grid cell n, giving (B, C, H, W). Put back the sequence made
+# with the permute and you get the photo (asserted). Put back the one made without it and you
+# see what the model would learn from: the same pixel values as the photo (asserted), in the
+# wrong places.
+
+# %%
+with_permute = unpatchify(fixed, P, (grid_h, grid_w))  # (B, N, C·P·P) -> (B, C, H, W)
+without_permute = unpatchify(wrong, P, (grid_h, grid_w))
+assert torch.equal(with_permute, photo) and not torch.equal(without_permute, photo)
+assert torch.equal(without_permute.flatten().sort().values, photo.flatten().sort().values)
+fig, axes = plt.subplots(1, 2, figsize=(6.4, 3.5), dpi=80)
+show_image(with_permute, axes[0], title="with the permute, put back:\nthe photo")
+show_image(without_permute, axes[1], title="without the permute, put back:\nthe same values, scrambled")
+plt.show()
 
 # %% [markdown]
 # ## Exercises
@@ -512,27 +576,29 @@ assert_same("(P, P, C) patches @ rearranged E == toy_tokens", ppc @ E_ppc, toy_t
 print("with toy_E unchanged, same tokens?", torch.equal(ppc @ toy_E, toy_tokens))
 
 # %% [markdown]
-# ### Exercise 3: from the sequence back to the photo
+# ### Exercise 3: patches that overlap
 #
-# Write `sequence_to_image(seq, patch_size, grid_h, grid_w)`: (B, N, C·P·P) → (B, C, H, W),
-# the inverse of way 3, with reshape and permute only. Check that it rebuilds the photo from
-# `patches`, and that it agrees with `vit_steps.unpatchify`.
-
+# ViT's windows touch but never overlap: the stride equals P. Some later models cut
+# overlapping windows instead (PVT v2, Wang et al. 2022, calls it "overlapping patch
+# embedding"). Take the photo, P = 16 and E from section 3, with stride S = 8, half a patch.
+# (a) How many windows fit along one side, and how many tokens is that? Predict, then check
+# with `F.unfold(photo, P, stride=8)`. (b) Check that unfold-then-`@ E` equals `F.conv2d` with
+# stride 8 (call `F.conv2d` yourself: `embed_conv` assumes stride = P). (c) Why can way 3,
+# reshape and permute, not make these patches? Hint: count the numbers in the sequence.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def sequence_to_image(seq, patch_size, grid_h, grid_w):
-    """(B, N, C·P·P) -> (B, C, H, W): undo way 3 step by step."""
-    b, _, length = seq.shape
-    p = patch_size
-    c = length // (p * p)
-    x = seq.reshape(b, grid_h, grid_w, c, p, p)  # (B, H/P, W/P, C, P, P)
-    x = x.permute(0, 3, 1, 4, 2, 5)  # (B, C, H/P, P, W/P, P)
-    return x.reshape(b, c, grid_h * p, grid_w * p)
+S = 8  # stride: each window moves half a patch
+side = (H - P) // S + 1  # the last window starts at 208 = 224 - 16
+cut = F.unfold(photo, P, stride=S).transpose(1, 2)  # (B, N, C·P·P)
+print(f"(a) {side} windows per side, N = {side * side}; unfold gives {tuple(cut.shape)}")
+conv = F.conv2d(photo, E.t().reshape(D, C, P, P), stride=S).flatten(2).transpose(1, 2)
+assert_same("(b) overlapping: unfold @ E == conv with stride 8", cut @ E, conv)
+print(f"(c) numbers in the sequence: {cut.numel():,}; in the photo: {photo.numel():,}")
+ones = torch.ones(1, 1, H, W)
+windows = F.fold(F.unfold(ones, P, stride=S), (H, W), P, stride=S)  # how many windows hold each pixel
+print(f"    pixels in 4 windows: {(windows == 4).float().mean():.2%}; fewest windows: {int(windows.min())}")
+# Reshape and permute only move numbers, never copy one: they cannot hold a pixel 4 times.
 
-
-rebuilt = sequence_to_image(patches, P, grid_h, grid_w)
-assert_same("rebuilt == photo", rebuilt, photo)
-assert_same("sequence_to_image == vit_steps.unpatchify", rebuilt, unpatchify(patches, P, (grid_h, grid_w)))
 
 # %% [markdown]
 # ## Summary
@@ -543,7 +609,10 @@ assert_same("sequence_to_image == vit_steps.unpatchify", rebuilt, unpatchify(pat
 # - Three equal ways to compute it: `F.unfold` then `@ E`; `F.conv2d` with a (D, C, P, P)
 #   kernel and stride P; reshape/permute then `@ E`. The kernel is E transposed and reshaped.
 # - Each output dimension is a filter, and in the conv view a (H/P)×(W/P) map.
+# - Forgetting the transpose also gives a (D, C, P, P) kernel, with no error and wrong tokens.
+#   For ViT-B/16, D = C·P·P = 768 makes E square, so shapes cannot catch it at all.
 # - `unfold` and a strided conv silently drop a border that P does not divide; `vit_steps`
-#   refuses instead. A reshape without its permute gives stripes, not patches, with no error.
+#   refuses instead. A reshape without its permute gives stripes of one channel, not patches,
+#   with no error.
 #
 # Next: [02 · CLS token](02_cls_token.ipynb)

@@ -1,14 +1,14 @@
 # %% [markdown]
 # # 02 · CLS token
 #
-# Notebook 01 turned an image into a sequence of N patch vectors. A classifier needs
-# *one* vector per image. ViT gets it the way BERT does: it puts one extra, learned
-# vector in front of the sequence, the classification token (CLS), and later reads the
-# encoder's output at that position. Here you build that token, check that it is one
-# shared parameter, see how its gradient is collected from the whole batch, compare it
-# with the other choice (averaging the patches), and take apart the version in the seed tutorial
-# (the short tutorial this course grew out of),
-# which looks learnable but never learns.
+# Notebook 01 turned an image into a sequence of N patch vectors, but a classifier needs
+# *one* vector per image. ViT gets it the way BERT does: it puts one extra, learned vector
+# in front of the sequence, the classification token (CLS), and later reads the encoder's
+# output at that position only. Here you build that token, check that it is one shared
+# parameter, watch its gradient being collected from the whole batch, and compare it with
+# the other common readout, averaging the patches. Last, you take apart the token of the
+# seed tutorial (the short tutorial this course grew out of), which looks learnable but
+# never learns.
 
 # %%
 import matplotlib.pyplot as plt
@@ -22,23 +22,27 @@ plt.show()
 # %% [markdown]
 # ## Learning objectives
 #
-# - You will be able to say why ViT adds a classification token, and what global average
-#   pooling does instead.
+# - You will be able to say why ViT adds a classification token, and how global average
+#   pooling (GAP) gets one vector per image without it.
 # - You will be able to build the token as an `nn.Parameter` of shape (1, 1, D), expand it
 #   to the batch without a copy, and prepend it: (B, N, D) -> (B, N+1, D).
 # - You will be able to explain why the token's gradient is the sum of the per-image
 #   gradients.
+# - You will be able to tell a learned query (what the token becomes inside the encoder)
+#   from a fixed average (GAP).
 # - You will be able to spot a tensor that only *looks* learnable: one that is not in
 #   `parameters()` or `state_dict()`, so no optimizer ever updates it.
 
 # %%
+import copy
+
 import torch
 from torch import nn
 
 from vit_steps import Block, PatchEmbed, new_cls_token, prepend_cls_token
+from vit_steps.course import plotting  # the figures, e.g. plotting.show_token_rows
 from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import show_images
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -46,7 +50,15 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # %% [markdown]
 # ## 1. Why one extra token
 #
-# The paper, section 3.1:
+# The encoder (notebook 04) hands back one vector per token. A classification head wants
+# one vector of a fixed size per image. There are three ways to get it:
+#
+# - **flatten** all N patch outputs into one long vector. Its length is N · D, so the head
+#   only fits one image size and one patch count;
+# - **average** the N patch outputs, as a CNN averages its last feature map: global average
+#   pooling (GAP);
+# - **add a token** that belongs to no patch, let the encoder write into it, and read only
+#   that. This is BERT's [CLS] token, and ViT's choice. The paper, section 3.1:
 #
 # > "Similar to BERT's [class] token, we prepend a learnable embedding to the sequence of
 # > embedded patches ($z_0^0 = x_\text{class}$), whose state at the output of the Transformer
@@ -55,17 +67,15 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # $$z_0 = [\,x_\text{class};\ x_p^1 E;\ x_p^2 E;\ \dots;\ x_p^N E\,] + E_{pos} \qquad (1)$$
 # $$y = \mathrm{LN}(z_L^0) \qquad (4)$$
 #
-# So the token is row 0 of the sequence. It belongs to no patch. In the encoder (notebook
-# 04) every token can read every other token, so row 0 can gather what the whole image
-# says, and the classifier reads only row 0. The other common choice is **global average
-# pooling (GAP)**: no extra token, just average the N patch outputs. The paper's appendix
-# (Figure 9) compares the two and finds them about equally good once each gets its own
-# learning rate; ViT keeps the token to stay close to the original Transformer.
+# So the token is row 0 of the sequence. In the encoder every token can read every other
+# token, so row 0 can gather what the whole image says. Section 4 compares it with GAP.
 #
 # Our batch: B = 4 versions of the Grace Hopper photo, cut and embedded with ViT-B/16's
-# sizes (patch 16, D = 768). Look for the shapes: N = 14 · 14 = 196 patches per image.
+# sizes (patch 16, D = 768). Look for N = 14 · 14 = 196 patches per image, and for how
+# long a flattened readout would be next to the D numbers of the other two.
 
 # %%
+torch.manual_seed(1)  # the patch embedding's random weights
 photo = grace_hopper(224)  # (1, 3, 224, 224) in [0, 1]
 gray = photo.mean(dim=1, keepdim=True).expand(-1, 3, -1, -1)
 images = torch.cat([photo, photo.flip(-1), photo.flip(-2), gray])  # (B, 3, 224, 224)
@@ -75,14 +85,17 @@ with torch.no_grad():
 B, N, D = patches.shape
 print("images :", tuple(images.shape))
 print("patches:", tuple(patches.shape), f"-> B = {B} images, N = {N} patches, D = {D}")
+print(f"numbers per image for the head: flattened {N * D}, GAP {D}, CLS {D}")
 
 # %% [markdown]
 # The four images of the batch: the photo, its mirror image, upside down, and in gray.
-# They share their pixel values but not their patches, so their patch tokens differ.
+# They are made from the same pixels, but their patches differ, so their patch tokens do.
 
 # %%
 names = ["photo", "mirrored", "upside down", "gray"]
-fig = show_images(images, titles=names, ncols=4, size=1.8)
+fig = plotting.show_images(images, titles=names, ncols=4, size=2.0)
+fig.suptitle("One batch, B = 4: the same photo, rearranged or in gray", fontsize=11)
+fig.tight_layout()
 assert torch.equal(images[1], images[0].flip(-1)) and torch.equal(images[2], images[0].flip(-2))
 assert not torch.allclose(patches[0], patches[1])
 plt.show()
@@ -94,19 +107,22 @@ plt.show()
 #
 # $x_\text{class}$ is a parameter: a vector the optimizer learns, the same for every image.
 # We give it the shape (1, 1, D) so that it already looks like "a batch of 1, a sequence of
-# 1 token". It starts small: normal with σ = 0.02 as in timm and DeiT, here also cut at ±2σ
-# like `vit_steps.new_cls_token` (the original JAX code starts it at zero). Look for: it is
-# an `nn.Parameter`, and every value is within ±0.04.
+# 1 token". Code bases start it differently: the authors' JAX code at exactly zero, DeiT and
+# MAE from a normal with σ = 0.02, timm from a normal with σ = 10⁻⁶. `vit_steps.new_cls_token`
+# follows DeiT and MAE (σ = 0.02) and cuts the draw at ±2σ, which leaves a spread of about
+# 0.88 σ ≈ 0.018. Look for: an `nn.Parameter`, that spread, and our two lines giving exactly
+# the token of `vit_steps` when both start from the same seed.
 
 # %%
+torch.manual_seed(2)
 cls_token = nn.Parameter(torch.empty(1, 1, D))  # x_class: ONE vector for all images
-nn.init.trunc_normal_(cls_token, std=0.02, a=-0.04, b=0.04)
+nn.init.trunc_normal_(cls_token, std=0.02, a=-0.04, b=0.04)  # N(0, 0.02²), cut at ±2σ
 print("shape        :", tuple(cls_token.shape))
 print("nn.Parameter :", isinstance(cls_token, nn.Parameter), "| requires_grad:", cls_token.requires_grad)
-print("all in ±0.04 :", bool(cls_token.abs().max() <= 0.04))
+print(f"spread (std) : {cls_token.std().item():.4f}")
 print("first values :", rounded(cls_token[0, 0, :4]))
-reference = new_cls_token(D)  # what later notebooks use
-print("vit_steps.new_cls_token:", tuple(reference.shape), isinstance(reference, nn.Parameter))
+torch.manual_seed(2)
+assert_same("ours == vit_steps.new_cls_token(D), same seed", cls_token, new_cls_token(D))
 
 # %% [markdown]
 # ### 2.2 Expand to the batch, without a copy
@@ -126,9 +142,9 @@ print("bytes stored  :", cls_batch.untyped_storage().nbytes(), f"(= {D} floats �
 # ### 2.3 Put it in front
 #
 # Concatenating along the sequence axis (dim 1) gives the first part of eq. 1, before the
-# position embedding of notebook 03. Look for (B, 196, 768) -> (B, 197, 768), and for
-# `True` on every check: our function matches `vit_steps.prepend_cls_token` (which later
-# notebooks import), row 0 of every image is the token, rows 1.. are the patches unchanged.
+# position embedding of notebook 03. Look for `True` on every check: our function matches
+# `vit_steps.prepend_cls_token` (which later notebooks import), row 0 of every image is the
+# token, rows 1.. are the patches unchanged. And for (B, 196, 768) -> (B, 197, 768).
 
 
 # %%
@@ -138,33 +154,27 @@ def prepend(tokens, cls_token):
 
 
 z0 = prepend(patches, cls_token)  # (B, N+1, D)
-print("patches", tuple(patches.shape), "-> with CLS", tuple(z0.shape))
 assert_same("ours == vit_steps.prepend_cls_token", z0, prepend_cls_token(patches, cls_token))
 assert_same("row 0 of every image == the token", z0[:, 0], cls_token[0].expand(B, -1))
 assert_same("rows 1.. == the patches", z0[:, 1:], patches)
+print("patches", tuple(patches.shape), "-> with CLS", tuple(z0.shape))
 
 # %% [markdown]
 # Here is the sequence the encoder will read, for the photo and its mirror image: one row
-# per token, the first 64 of the 768 numbers in each. Row 0 is drawn apart, on top, so that
-# one row out of 197 stays visible. Look for: row 0 is the same in both images and nearly
-# white, because the token starts small; the 196 patch rows below differ between the images.
+# per token, the first 64 of the 768 numbers in each. Row 0 sits apart, on top, with its
+# own colour scale: the cell prints how much larger the patch values are, and on their
+# scale the small token would be a blank white strip. Look for: row 0 shows the same
+# pattern in both images; the 196 patch rows below differ.
 
 # %%
-shown = z0[:2, :, :64].detach()  # (2, N+1, 64): photo and mirror, first 64 numbers
-style = dict(aspect="auto", cmap="RdBu_r", vmin=-1.1, vmax=1.1, interpolation="nearest")
-fig, axes = plt.subplots(2, 2, figsize=(8, 4.6), dpi=80, sharex=True, gridspec_kw={"height_ratios": [1, 10]})
-for col, name in enumerate(names[:2]):
-    axes[0, col].imshow(shown[col, :1], **style)  # row 0: the CLS token
-    image = axes[1, col].imshow(shown[col, 1:], extent=(-0.5, 63.5, N + 0.5, 0.5), **style)  # rows 1..N
-    axes[0, col].set_title(f"{name}: 1 + {N} tokens", fontsize=10)
-    axes[0, col].set_yticks([0], ["row 0 = CLS"] if col == 0 else [])
-    axes[1, col].set_xlabel("first 64 of D = 768")
-axes[1, 0].set_ylabel(f"rows 1..{N} = patches")
-axes[1, 1].tick_params(labelleft=False)
-fig.colorbar(image, ax=axes, shrink=0.8)
-assert shown.abs().max() <= 1.1, "the colour scale covers every value"
-assert shown.shape == (2, N + 1, 64) and torch.equal(shown[0, 0], shown[1, 0])
-assert not torch.allclose(shown[0, 1:], shown[1, 1:])
+shown = z0[:2, :, :64].detach()  # (2, N+1, 64): photo and mirror, the first 64 numbers
+title = "Row 0 is the same token in both images; the 196 patch rows differ"
+fig, (cls_scale, patch_scale) = plotting.show_token_rows(shown, names[:2], title=title)
+print(f"largest |value|: row 0 {cls_scale:.4f}, patch rows {patch_scale:.4f}", end=" ")
+print(f"({patch_scale / cls_scale:.0f} times larger)")
+assert torch.equal(shown[0, 0], shown[1, 0]), "row 0 is one shared token"
+assert not torch.allclose(shown[0, 1:], shown[1, 1:]), "the patch rows come from different images"
+assert patch_scale > 10 * cls_scale, "one shared colour scale would hide row 0"
 plt.show()
 
 # %% [markdown]
@@ -176,9 +186,12 @@ plt.show()
 #
 # To check it, we stand in for "the rest of the network" with a small nonlinear function
 # of each image's whole sequence, and compare the batch gradient with the gradients of
-# the images one at a time. Look for a gradient of shape (1, 1, D), and `True`.
+# the images one at a time. Look for a gradient of shape (1, 1, D) and `True`. A loss that
+# *averages* over the batch instead (`nn.CrossEntropyLoss` does by default) gives the
+# average of the per-image gradients: look for a gradient B = 4 times smaller.
 
 # %%
+torch.manual_seed(3)  # the stand-in network's random weights
 rest = nn.Sequential(nn.Linear(D, 16), nn.Tanh(), nn.Linear(16, 1))  # any per-image function
 
 
@@ -190,12 +203,13 @@ batch_grad = torch.autograd.grad(loss_of(patches), cls_token)[0]
 one_at_a_time = [torch.autograd.grad(loss_of(patches[i : i + 1]), cls_token)[0] for i in range(B)]
 print("gradient shape:", tuple(batch_grad.shape), "(the token's own shape)")
 assert_same("batch gradient == sum of per-image gradients", batch_grad, sum(one_at_a_time))
+mean_grad = torch.autograd.grad(loss_of(patches) / B, cls_token)[0]  # the batch-mean loss
+print(f"with the batch-mean loss: {(batch_grad.norm() / mean_grad.norm()).item():.4f} times smaller")
 
 # %% [markdown]
-# With a loss that *averages* over the batch (as `nn.CrossEntropyLoss` does by default),
-# the token's gradient is the average of the per-image gradients instead of the sum.
-#
 # ## 4. CLS token or average pooling?
+#
+# ### 4.1 Two readouts, before and after one block
 #
 # Both readouts turn (B, N+1, D) into one vector per image, (B, D):
 #
@@ -209,15 +223,16 @@ assert_same("batch gradient == sum of per-image gradients", batch_grad, sum(one_
 # one block, the CLS rows differ too.
 
 # %%
-cls_readout = z0[:, 0]  # (B, D)
-gap_readout = z0[:, 1:].mean(dim=1)  # (B, D)
-print("CLS readout:", tuple(cls_readout.shape), "| GAP readout:", tuple(gap_readout.shape))
-assert_same("before the encoder, CLS of image 0 == CLS of image 3", cls_readout[0], cls_readout[3])
-print("before the encoder, GAP of image 0 == GAP of image 3:", torch.allclose(gap_readout[0], gap_readout[3]))
+torch.manual_seed(4)  # the block's random weights
 block = Block(dim=D, heads=12, mlp_dim=4 * D)  # one encoder block with ViT-B's sizes
 with torch.no_grad():
     z1 = block(z0)  # (B, N+1, D)
+cls_readout = z0[:, 0]  # (B, D)
+gap_readout = z0[:, 1:].mean(dim=1)  # (B, D)
 cls_after = z1[:, 0]  # (B, D)
+print("CLS readout:", tuple(cls_readout.shape), "| GAP readout:", tuple(gap_readout.shape))
+assert_same("before the encoder, CLS of image 0 == CLS of image 3", cls_readout[0], cls_readout[3])
+print("before the encoder, GAP of image 0 == GAP of image 3:", torch.allclose(gap_readout[0], gap_readout[3]))
 print("after one block, CLS of image 0 == CLS of image 3:", torch.allclose(cls_after[0], cls_after[3]))
 print(
     f"average lengths: GAP {gap_readout.norm(dim=1).mean():.1f}, CLS after {cls_after.norm(dim=1).mean():.1f}"
@@ -231,22 +246,97 @@ print(
 # (printed above), since nothing here is trained yet.
 
 # %%
-panels = {"CLS, before the encoder": cls_readout, "GAP, before the encoder": gap_readout}
-panels["CLS, after one block"] = cls_after
-dist = {t: (r[:, None] - r[None]).norm(dim=-1).detach() for t, r in panels.items()}  # (B, B) each
-top = max(d.max().item() for d in dist.values())
-fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), dpi=80, sharey=True)
-for ax, (title, d) in zip(axes, dist.items(), strict=True):
-    image = ax.imshow(d, cmap="magma", vmin=0, vmax=top)
-    for k, v in enumerate(d.flatten().tolist()):  # tile (row k // B, column k % B)
-        ax.text(k % B, k // B, f"{v:.2f}", ha="center", va="center", fontsize=8, color="wk"[v > 0.6 * top])
-    ax.set_title(title, fontsize=10)
-    ax.set_xticks(range(B), names, rotation=30, fontsize=8)
-axes[0].set_yticks(range(B), names, fontsize=8)
-fig.colorbar(image, ax=axes, shrink=0.8, label="distance")
-assert dist["CLS, before the encoder"].max() == 0, "a zero distance means identical rows"
-assert all((d + torch.eye(B)).min() > 0 for t, d in dist.items() if t != "CLS, before the encoder")
+readouts = {"CLS, before the encoder": cls_readout, "GAP, before the encoder": gap_readout}
+readouts["CLS, after one block"] = cls_after
+dist = {t: torch.cdist(r[None], r[None])[0].detach() for t, r in readouts.items()}  # (B, B) each
+title = "Distance between the readouts of two images (0 = the head cannot tell them apart)"
+fig = plotting.plot_distance_grids(dist, names, title=title)
+assert dist["CLS, before the encoder"].max() < 1e-5, "identical rows: every distance is zero"
+others = [d for t, d in dist.items() if t != "CLS, before the encoder"]
+assert all((d + torch.eye(B)).min() > 0.1 for d in others), "every pair of images is told apart"
 plt.show()
+
+# %% [markdown]
+# ### 4.2 A learned query against a fixed average
+#
+# GAP gives each of the N patches the weight 1/N, whatever the image and whatever the task.
+# The CLS token reads the patches through attention instead (built in full in notebook 04).
+# In its simplest form: a **query** vector q (D numbers) is compared with every patch token
+# $x_i$ by a dot product, softmax turns the N scores into weights that are positive and sum
+# to 1, and the readout is the weighted average of the patch tokens:
+#
+# $$w_i = \mathrm{softmax}_i\!\left(\frac{x_i \cdot q}{\sqrt{D}}\right), \qquad \text{readout} = \sum_{i=1}^{N} w_i\, x_i$$
+#
+# With q = 0 every score is 0, every weight is exactly 1/N, and the readout *is* GAP. Any
+# other q weights the patches unequally, and training chooses q: that is what a learned
+# token can do and an average cannot. With nothing trained yet, we stand in for a learned
+# query with one made by hand: the token of one patch on Grace Hopper's face (row 5,
+# column 6 of the 14 x 14 grid, counting from 0), doubled to sharpen the softmax. Look for
+# `True` for q = 0, and for how much of the weight the face query puts on its 20 favourite
+# patches (GAP gives them 20/196, about 10%).
+
+
+# %%
+def attention_pool(tokens, query):
+    """tokens (B, N, D), query (D,) -> readout (B, D) and weights (B, N) that sum to 1."""
+    weights = torch.softmax(tokens @ query / tokens.shape[-1] ** 0.5, dim=1)  # (B, N)
+    return (weights[..., None] * tokens).sum(dim=1), weights
+
+
+pooled, flat = attention_pool(patches, torch.zeros(D))
+assert_same("q = 0: attention pooling == GAP", pooled, gap_readout)
+face_query = 2 * patches[0, 5 * 14 + 6]  # (D,): "patches like this face patch, please"
+_, face_weights = attention_pool(patches, face_query)
+for label, w in (("q = 0   ", flat[0]), ("q = face", face_weights[0])):  # the photo's weights
+    low, high, share = N * w.min(), N * w.max(), w.topk(20).values.sum()
+    print(f"{label}: weights from {low:.2f}/N to {high:.2f}/N, top 20 patches hold {share:.0%}")
+
+# %% [markdown]
+# The same weights on the photo, as multiples of GAP's 1/N. Look for a flat map on the
+# left, every patch 1/N, and on the right most of the weight on the face and on a few
+# other light patches.
+
+# %%
+maps = {"q = 0: GAP, every patch 1/N": N * flat[0].reshape(14, 14)}
+maps["q = a face patch, doubled"] = N * face_weights[0].reshape(14, 14)
+title = "A query decides which patches count; the average counts all alike"
+fig = plotting.show_patch_weights(photo, maps, title=title, label="weight × N  (1 = GAP's 1/N)")
+assert torch.allclose(maps["q = 0: GAP, every patch 1/N"], torch.ones(14, 14))
+row, col = divmod(face_weights[0].argmax().item(), 14)
+assert 3 <= row <= 8 and 4 <= col <= 9, f"the heaviest patch ({row}, {col}) should be on the face"
+plt.show()
+
+# %% [markdown]
+# Inside the encoder the query is not made by hand: each of the 12 heads computes it from
+# the token, $q = W_q\,\mathrm{LN}(x_\text{class})$, and compares it with keys computed from
+# every token. `forward_with_attention` hands back those weights for the block of section
+# 4.1. Look for the CLS row's weights, as multiples of the even share 1/(N+1): uneven
+# already (set by random weights, since nothing is trained), and different from one image
+# to the next, where GAP's are the same 1/N for every image.
+
+# %%
+with torch.no_grad():
+    _, attention = block.forward_with_attention(z0)  # (B, heads, N+1, N+1)
+cls_row = attention[:, :, 0]  # (B, heads, N+1): how much row 0 reads from each token
+print("CLS row of the attention:", tuple(cls_row.shape))
+print(f"weights from {(N + 1) * cls_row.min():.2f}/(N+1) to {(N + 1) * cls_row.max():.2f}/(N+1)")
+print("the same for the photo and the gray copy:", torch.allclose(cls_row[0], cls_row[3]))
+
+# %% [markdown]
+# ### 4.3 Which one to use
+#
+# The paper tried both (Dosovitskiy et al. 2021, Appendix D.3 and Figure 9). A first try
+# with GAP and a linear classifier did much worse than the token, but the authors traced
+# the difference to the learning rate, not to the readout: the two need different learning
+# rates, and with each one tuned they classify about equally well. ViT kept the token to
+# stay close to the original Transformer.
+#
+# Later models went both ways. DeiT keeps the CLS token (and adds a second one for
+# distillation). Swin Transformer (Liu et al. 2021) has no CLS token and averages its last
+# feature map, and "Better plain ViT baselines for ImageNet-1k" (Beyer et al. 2022) swaps
+# ViT's token for GAP. CaiT (Touvron et al. 2021) adds its class token only in the last few
+# layers. timm's `VisionTransformer` lets you pick the readout (`global_pool="token"` or
+# `"avg"`). This course follows the paper: a CLS token.
 
 # %% [markdown]
 # ## Pitfall: a random tensor per sample (the seed's CLS token)
@@ -276,21 +366,23 @@ class SeedStem(nn.Module):
         return torch.cat([self.cls_token, x], dim=1)  # (B, N+1, D)
 
 
-toy = torch.randn(2, 3, 8, 8)  # the seed's toy batch
-seed = SeedStem(bs=2)
-print("output:", tuple(seed(toy).shape))
-
 # %% [markdown]
 # **Symptom 1: it is not in `parameters()` or `state_dict()`.** `nn.Module` registers only
 # `nn.Parameter`s (and submodules, and buffers). A plain tensor stored as an attribute is
-# invisible to it. Look for the missing `cls_token` in both lists, and for a copy made from
-# the saved `state_dict` that gives different outputs: saving and loading loses the token.
+# invisible to it. On a toy batch of 2 images, look for the output shape (2, 5, 8), the
+# missing `cls_token` in both lists, and a copy made from the saved `state_dict` that gives
+# different outputs: saving and loading loses the token.
 
 # %%
+torch.manual_seed(5)
+toy = torch.randn(2, 3, 8, 8)  # the seed's toy batch
+seed = SeedStem(bs=2)
+print("output:", tuple(seed(toy).shape))
 print("parameters():", [name for name, _ in seed.named_parameters()])
 print("state_dict():", list(seed.state_dict()))
 print("is nn.Parameter:", isinstance(seed.cls_token, nn.Parameter))
 print("requires_grad  :", seed.cls_token.requires_grad)
+torch.manual_seed(6)  # a fresh model, as after a restart
 reloaded = SeedStem(bs=2)
 reloaded.load_state_dict(seed.state_dict())  # "strict" and silent: nothing is missing
 print("reloaded model gives the same output:", torch.allclose(reloaded(toy), seed(toy)))
@@ -301,6 +393,7 @@ print("reloaded model gives the same output:", torch.allclose(reloaded(toy), see
 # fails. Look for the error on batch sizes 1 and 3.
 
 # %%
+torch.manual_seed(7)
 for b in (2, 1, 3):
     try:
         print(f"batch of {b}: output", tuple(seed(torch.randn(b, 3, 8, 8)).shape))
@@ -325,28 +418,29 @@ print("image a's CLS row is the same in either slot:", torch.allclose(first[0, 0
 # %% [markdown]
 # **Symptom 4: no optimizer ever updates it.** An optimizer is built from
 # `model.parameters()`, and the token is not there. Autograd still computes its gradient
-# (it has `requires_grad=True`), but nobody applies it. Look for: the token has a gradient,
-# the optimizer does not hold it, and after a step the patch embedding changed while the
-# token did not.
+# (it has `requires_grad=True`), but nobody applies it. On a fresh seed-style model, look
+# for: the token has a gradient, the optimizer does not hold it, and after a step the patch
+# embedding changed while the token did not.
 
 # %%
-optimizer = torch.optim.SGD(seed.parameters(), lr=0.1)
-token_before, proj_before = seed.cls_token.detach().clone(), seed.proj.weight.detach().clone()
-seed(toy).pow(2).mean().backward()  # any loss that uses the whole sequence
+torch.manual_seed(8)
+model = SeedStem(bs=2)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+token_before, proj_before = model.cls_token.detach().clone(), model.proj.weight.detach().clone()
+model(toy).pow(2).mean().backward()  # any loss that uses the whole sequence
 optimizer.step()
-held = any(p is seed.cls_token for group in optimizer.param_groups for p in group["params"])
-print("token has a gradient      :", seed.cls_token.grad is not None)
+held = any(p is model.cls_token for group in optimizer.param_groups for p in group["params"])
+print("token has a gradient      :", model.cls_token.grad is not None)
 print("optimizer holds the token :", held)
-print("patch embedding changed   :", not torch.equal(proj_before, seed.proj.weight))
-print("token changed             :", not torch.equal(token_before, seed.cls_token))
+print("patch embedding changed   :", not torch.equal(proj_before, model.proj.weight))
+print("token changed             :", not torch.equal(token_before, model.cls_token))
 
 # %% [markdown]
 # ### The fix
 #
 # One `nn.Parameter` of shape (1, 1, D), expanded to whatever batch comes in: exactly what
-# sections 2 and 3 built (`vit_steps.new_cls_token` and `prepend_cls_token`). Look for
-# `cls_token` in both lists, every batch size working, the same row for image `a` in either
-# slot, and a reloaded copy that matches.
+# section 2 built (`vit_steps.new_cls_token` and `prepend_cls_token`), held by the module
+# as an attribute, which registers it.
 
 
 # %%
@@ -363,29 +457,34 @@ class FixedStem(nn.Module):
         return prepend_cls_token(x, self.cls_token)  # (B, N+1, D), any B
 
 
+# %% [markdown]
+# The same four checks on the fixed stem. Look for `cls_token` in both lists, every batch
+# size working, the same row for image `a` in either slot, and a reloaded copy that matches.
+
+# %%
+torch.manual_seed(9)
 fixed = FixedStem()
 print("parameters():", [name for name, _ in fixed.named_parameters()])
 print("state_dict():", list(fixed.state_dict()))
 print("batches of 1, 2, 3:", [tuple(fixed(torch.randn(b, 3, 8, 8)).shape) for b in (1, 2, 3)])
-assert_same(
-    "image a's CLS row, slot 0 vs slot 1",
-    fixed(torch.cat([img_a, img_b]))[0, 0],
-    fixed(torch.cat([img_b, img_a]))[1, 0],
-)
+slot_0, slot_1 = fixed(torch.cat([img_a, img_b]))[0, 0], fixed(torch.cat([img_b, img_a]))[1, 0]
+assert_same("image a's CLS row, slot 0 vs slot 1", slot_0, slot_1)
 reloaded = FixedStem()
 reloaded.load_state_dict(fixed.state_dict())
 assert_same("reloaded copy == original", reloaded(toy), fixed(toy))
 
 # %% [markdown]
-# And the symptom that matters most, as a picture: train both stems for 20 SGD steps on a
-# loss that only the CLS row can lower (pull that row toward a target vector). Look for a
-# flat line for the seed's stem, whose token never moves, and a falling one for the fix.
+# And the symptom that matters most, as a picture. We train a stem with SGD on a loss that
+# only the CLS row can lower: the squared distance from that row to a target vector of
+# ones (8 of them, the toy's D), averaged over the batch. The function trains a copy of the stem it is given and
+# returns the loss at every step.
 
 
 # %%
-def train_cls_row(model, steps=20):
+def train_cls_row(model, steps=20, lr=0.1):
     """SGD on ||CLS row - target||², averaged over the batch; returns the loss at each step."""
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model = copy.deepcopy(model)  # train a copy: the stem passed in stays as it was built
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr)
     target, losses = torch.ones(8), []
     for _ in range(steps):
         optimizer.zero_grad()
@@ -396,18 +495,39 @@ def train_cls_row(model, steps=20):
     return losses
 
 
-curves = {"seed: torch.randn(bs, 1, D, requires_grad=True)": train_cls_row(SeedStem(bs=2))}
-curves["fix: nn.Parameter (1, 1, D)"] = train_cls_row(FixedStem())
-fig, ax = plt.subplots(figsize=(6, 2.8), dpi=80)
+# %% [markdown]
+# Where each curve starts follows from its CLS rows. With a target of ones, each row's
+# loss is ‖row − target‖² = ‖row‖² − 2 Σ row + D, with the toy's D = 8. The fix's token
+# starts near zero, so its loss starts near D = 8. The seed's rows are N(0, 1) draws: ‖row‖² is about D and
+# Σ row about 0 on average, so its loss starts near 2D = 16, give or take the luck of the
+# draw. Look for the three terms of each stem, averaged over its rows, and their sum.
+
+# %%
+torch.manual_seed(10)
+D_toy = 8  # the seed's D
+stems = {"seed: torch.randn(bs, 1, D, requires_grad=True)": SeedStem(bs=2)}
+stems["fix: nn.Parameter (1, 1, D)"] = FixedStem()
+for label, stem in stems.items():
+    rows = stem(toy)[:, 0].detach()  # (B, D): the CLS rows before training
+    length, cross = rows.pow(2).sum(dim=1).mean(), -2 * rows.sum(dim=1).mean()
+    start = (rows - 1).pow(2).sum(dim=1).mean()  # the loss before any step
+    print(f"{label}: {length:.2f} + ({cross:.2f}) + {D_toy} = loss {start:.2f}")
+
+# %% [markdown]
+# Now 20 SGD steps each. Each step moves the fix's token 2 · lr = 0.2 of the way to the
+# target, so its loss shrinks by (1 − 0.2)² = 0.64 per step. Look for that ratio, a flat
+# line for the seed's stem, whose token never moves, and a falling one for the fix.
+
+# %%
+curves = {label: train_cls_row(stem) for label, stem in stems.items()}
 for label, losses in curves.items():
-    ax.plot(losses, marker="o", markersize=3, label=label)
-ax.set_xlabel("SGD step")
-ax.set_xticks(range(0, 21, 5))
-ax.set_ylabel("loss on the CLS row")
-ax.legend(fontsize=9)
+    print(f"{label}: loss {losses[0]:.2f} at step 0, {losses[-1]:.4f} at step {len(losses) - 1}")
 seed_losses, fixed_losses = curves.values()
+print(f"fix, loss ratio per step: {fixed_losses[1] / fixed_losses[0]:.4f}")
+title = "Only the registered token learns: the seed's loss never moves"
+fig = plotting.plot_curves(curves, xlabel="SGD step", ylabel="loss on the CLS row", title=title)
 assert len(set(seed_losses)) == 1, "the seed's token never moves, so its loss never changes"
-assert fixed_losses[-1] < 0.05 * fixed_losses[0]
+assert fixed_losses[-1] < 0.01 * fixed_losses[0], "the fix's token reaches the target"
 plt.show()
 
 # %% [markdown]
@@ -420,6 +540,7 @@ plt.show()
 # `expand`, and compare how many bytes the two (B, 1, D) tensors store, for B = 64 and D = 768.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+torch.manual_seed(11)
 token = nn.Parameter(torch.randn(1, 1, 768))
 tokens = torch.randn(64, 4, 768)  # 4 patches are enough to compare
 weights = torch.randn(64, 5, 768)  # a fixed linear "loss" on the whole sequence
@@ -449,6 +570,7 @@ def prepend_tokens(tokens, extra):
     return torch.cat([extra.expand(tokens.shape[0], -1, -1), tokens], dim=1)
 
 
+torch.manual_seed(12)
 tokens = torch.randn(3, 4, 8)  # the seed's sizes: N = 4 patches, D = 8, here B = 3
 one = nn.Parameter(torch.randn(1, 1, 8))
 assert_same("K = 1 == prepend_cls_token", prepend_tokens(tokens, one), prepend_cls_token(tokens, one))
@@ -470,6 +592,7 @@ assert_same("gradient == sum over the batch", grad, weights[:, :5].sum(dim=0, ke
 # after, every patch should get some.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+torch.manual_seed(13)
 patch_tokens = torch.randn(1, 4, 8, requires_grad=True)
 token = new_cls_token(8)
 encoder_block = Block(dim=8, heads=2, mlp_dim=16)
@@ -485,13 +608,16 @@ for label, z in (("before the encoder", z_before), ("after one block", z_after))
 # ## Summary
 #
 # - ViT reads its image representation from one extra token, $x_\text{class}$, put in front
-#   of the N patch tokens (eq. 1) and read after the encoder (eq. 4). Global average pooling
-#   of the patch outputs is the alternative, and works about as well.
-# - The token is one `nn.Parameter` of shape (1, 1, D). `expand` shows it to every image as
-#   a view (stride 0, no copy); `torch.cat` on dim 1 gives (B, N, D) -> (B, N+1, D).
-# - Because all images share it, its gradient is the sum of the per-image gradients.
+#   of the N patch tokens (eq. 1) and read after the encoder (eq. 4).
+# - The token is one `nn.Parameter` of shape (1, 1, D), started small (σ = 0.02 here, as in
+#   DeiT and MAE). `expand` shows it to every image as a view (stride 0, no copy);
+#   `torch.cat` on dim 1 gives (B, N, D) -> (B, N+1, D).
+# - Because all images share it, its gradient is the sum of the per-image gradients (the
+#   average, with a batch-mean loss).
 # - Before the encoder row 0 is the same for every image; only attention makes it a summary
-#   of the picture.
+#   of the picture. Its query decides how much each patch counts, where global average
+#   pooling counts every patch 1/N. The paper found both readouts about equally good once
+#   each has its own learning rate (Appendix D.3); many later ViTs use GAP.
 # - The seed's `torch.randn(bs, 1, D, requires_grad=True)` is not a parameter: it is missing
 #   from `parameters()` and `state_dict()`, works for one batch size only, gives each slot its
 #   own token, and never moves under an optimizer. Register it as an `nn.Parameter`.

@@ -23,7 +23,7 @@ plt.show()
 # You will be able to:
 #
 # - show that an encoder without positions is blind to order: shuffled patches give
-#   shuffled outputs and an unchanged CLS output;
+#   shuffled outputs and an unchanged CLS output, and say why (the paper's "inductive bias");
 # - build the learned position table, an `nn.Parameter` of shape (1, N+1, D), and add it
 #   by broadcasting, with the CLS token at position 0;
 # - build the fixed 2-D sine-cosine table from the 1-D formula of "Attention is all you need";
@@ -32,9 +32,13 @@ plt.show()
 #   learns (the seed tutorial is the short tutorial this course grew out of).
 
 # %% [markdown]
-# One setup cell: every import, a fixed seed, and print options.
+# One setup cell: every import, a fixed seed, and print options. Cells that draw random
+# numbers seed themselves as well, so running a cell again prints the same thing.
 
 # %%
+import copy
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -55,7 +59,7 @@ from vit_steps import (
 )
 from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import plot_similarity_grid, show_image
+from vit_steps.course.plotting import plot_heatmaps, plot_position_channels, plot_similarity_grid, show_image
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -63,19 +67,31 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # %% [markdown]
 # ## 1. Why positions: the encoder sees a bag of patches
 #
-# Attention (notebook 04) mixes tokens with weights computed from their *contents*: how
-# much token i takes from token j depends on the dot product of their vectors, never on
-# the numbers i and j. LayerNorm and the MLP work on each token alone. So if you shuffle
-# the input tokens, every step shuffles its output in the same way. The encoder is
-# **permutation-equivariant**: shuffle in, shuffle out.
+# A convolution knows where things are by construction: each output looks at a small
+# neighbourhood of pixels, and a shifted input gives a shifted output. The ViT paper gives
+# this up on purpose, and says so in a paragraph titled "Inductive bias" (§3.1):
+# *"Vision Transformer has much less image-specific inductive bias than CNNs."* The 2-D
+# layout is used only when the image is cut into patches and when the table is resized
+# for a new image size (section 5). Other than that, *"the position embeddings at
+# initialization time carry no information about the 2D positions of the patches and all
+# spatial relations between the patches have to be learned from scratch."*
+#
+# This notebook takes that paragraph apart. First: with no position embedding at all, there
+# is not even anything to learn the layout *with*. Attention (notebook 04) mixes tokens
+# with weights computed from their *contents*: how much token i takes from token j depends
+# on the dot product of their vectors, never on the numbers i and j. LayerNorm and the MLP work on each token
+# alone. So if you shuffle the input tokens, every step shuffles its output in the same
+# way. The encoder is **permutation-equivariant**: shuffle in, shuffle out.
 #
 # The CLS token stays at the front when only the patches are shuffled, so its output
 # should not change at all. Let's test that on the photo with an *untrained* encoder: this
 # is a property of the architecture, not something training could fix.
-#
+
+# %% [markdown]
 # First the tokens, as notebooks 01 and 02 built them. Look for 197 tokens of size D = 64.
 
 # %%
+torch.manual_seed(0)  # the weights below are random: fix them, so a re-run builds the same ones
 photo = grace_hopper(224)  # (1, 3, 224, 224), values in [0, 1]
 P, D = 16, 64  # patch size 16 as in ViT-B/16; a small width D keeps this fast
 patch_embed = PatchEmbed(image_size=224, patch_size=P, in_channels=3, dim=D)
@@ -97,7 +113,7 @@ print("photo", tuple(photo.shape), "-> tokens", tuple(tokens_of(photo).shape))
 # Look for `True`.
 
 # %%
-perm = torch.randperm(196)  # new place k gets old patch perm[k]
+perm = torch.randperm(196, generator=torch.Generator().manual_seed(1))  # new place k gets old patch perm[k]
 scrambled = unpatchify(patchify(photo, P)[:, perm], P, (14, 14))  # (1, 3, 224, 224)
 with torch.no_grad():
     real_tokens, scrambled_tokens = tokens_of(photo), tokens_of(scrambled)  # (1, 197, D) each
@@ -133,22 +149,26 @@ assert_same("patch outputs, scrambled == real shuffled", out_scrambled[:, 1:], o
 #
 # The cure is to make a token depend on its place: add a vector that belongs to the
 # position, not to the patch. Section 2 builds this properly; here is a quick preview with
-# a small random table. Look for `False` and a difference that is no longer zero.
+# a small random table. Look for `False`, a difference that is no longer zero, and how
+# small the table's values are next to the tokens'.
 
 # %%
-pos_preview = new_pos_embed(196, D)  # (1, 197, D): one vector per position
+torch.manual_seed(2)
+pos_preview = new_pos_embed(196, D)  # (1, 197, D): one random vector per position
 with torch.no_grad():
     cls_real = encoder(real_tokens + pos_preview)[:, 0]
     cls_scrambled = encoder(scrambled_tokens + pos_preview)[:, 0]
 diff = (cls_scrambled - cls_real).abs().max().item()
 same = torch.allclose(cls_scrambled, cls_real, atol=1e-5)
 print(f"with positions, CLS output scrambled == real: {same}  (max |diff| {diff:.4f})")
+spread = pos_preview.std().item(), real_tokens.std().item()
+print(f"std of the values: table {spread[0]:.4f}, tokens {spread[1]:.4f}")
 assert not same and diff > 1e-3
 
 # %% [markdown]
-# The difference is small because this table is untrained and tiny (values around 0.02).
-# What matters is that it is no longer zero: now training *can* teach the model to care
-# about where things are.
+# The difference is small because this untrained table is small: its values spread far
+# less than the tokens' (the last line). What matters is that it is no longer zero: now training *can* teach the
+# model to care about where things are.
 #
 # ## 2. The learned position embedding (eq. 1)
 #
@@ -167,16 +187,19 @@ assert not same and diff > 1e-3
 # its own position), rows 1..N to the patches in row-major order, the order `patchify`
 # uses. We store it as (1, N+1, D): the leading 1 lets it broadcast over the batch, since
 # every image shares one table. "1-D" means the table does not know the patches form a
-# grid: training has to discover that (notebook 06 shows that it does).
+# grid: it starts as random numbers, and training has to discover which rows are neighbours.
 #
-# Look for the shape and `requires_grad: True`.
+# Build it by hand and compare with `vit_steps.new_pos_embed`, from the same seed. Look for
+# the shape, `requires_grad: True`, and `True`.
 
 # %%
 N = 196
+torch.manual_seed(3)
 pos_embed = nn.Parameter(torch.zeros(1, N + 1, D))  # E_pos: CLS row + one row per patch
-nn.init.trunc_normal_(pos_embed, std=0.02, a=-0.04, b=0.04)  # small, like the CLS token
+nn.init.trunc_normal_(pos_embed, std=0.02, a=-0.04, b=0.04)  # small random values, like the CLS token
 print("E_pos", tuple(pos_embed.shape), "| requires_grad:", pos_embed.requires_grad)
-print("all values within ±0.04:", bool(pos_embed.abs().max() <= 0.04))
+torch.manual_seed(3)
+assert_same("ours == vit_steps.new_pos_embed", pos_embed, new_pos_embed(N, D))
 
 # %% [markdown]
 # Adding it is one `+`. Take a batch of two images, the real and the scrambled photo.
@@ -196,12 +219,17 @@ assert_same("CLS of image 1 got row 0", z0[1, 0] - tokens[1, 0], pos_embed[0, 0]
 # Because it is an `nn.Parameter`, training reaches it. Try a toy loss that only looks at
 # position 5. Look for a gradient in row 5 only, worth 2 in every channel: one from each of
 # the two images, summed, because both used the same row.
+#
+# `backward()` *adds* to `.grad`, which is why training loops call `zero_grad()` before
+# each step. The cell does the same first, so running it again still shows 2, not 4.
 
 # %%
-z0[:, 5].sum().backward()  # toy loss: the sum of every value at position 5
+pos_embed.grad = None  # start from no gradient, as optimizer.zero_grad() does
+(tokens + pos_embed)[:, 5].sum().backward()  # toy loss: the sum of every value at position 5
 grad = pos_embed.grad[0]  # (197, D)
 print("rows with a gradient:", grad.abs().sum(dim=1).nonzero().flatten().tolist())
 print("row 5, first channels:", rounded(grad[5, :4]))
+assert torch.equal(grad[5], torch.full((D,), 2.0))  # one per image, summed over the batch
 
 # %% [markdown]
 # ## 3. The fixed alternative: a sine-cosine table
@@ -209,31 +237,54 @@ print("row 5, first channels:", rounded(grad[5, :4]))
 # Instead of learning the table, you can compute it. The original Transformer (Vaswani et
 # al. 2017) gives position $pos$ the vector
 #
-# $$PE_{(pos,\,2i)} = \sin\!\big(pos / 10000^{2i/d}\big),\qquad
-# PE_{(pos,\,2i+1)} = \cos\!\big(pos / 10000^{2i/d}\big).$$
+# $$PE_{(pos,\,2i)} = \sin\!\big(pos\,\omega_i\big),\qquad
+# PE_{(pos,\,2i+1)} = \cos\!\big(pos\,\omega_i\big),\qquad \omega_i = 1 / 10000^{2i/d}.$$
 #
-# Each sine-cosine pair is a wave with its own wavelength, from $2\pi$ (changes at every
-# step) to $10000\cdot 2\pi$ (almost constant). Nearby positions get similar vectors,
-# and there is nothing to train. The ViT paper's ablation (Appendix D.4) found that any
-# position embedding is much better than none, while the kind (1-D, 2-D with half the
-# channels for each axis, relative) matters little. MAE and other later ViTs use this
-# fixed table in its 2-D form.
+# Each sine-cosine pair is a wave with its own wavelength $2\pi/\omega_i$, from
+# $2\pi \approx 6.3$ positions (a full turn) to nearly $10000\cdot 2\pi$ (almost constant).
+# Nearby positions get similar vectors, and there is nothing to train. This is one way to
+# hand the model some of the inductive bias the paper's §3.1 says ViT lacks. The ViT
+# paper's ablation (Appendix D.4) found that any position embedding is much better than
+# none, while the kind (1-D, 2-D with half the channels for each axis, relative) matters
+# little. MAE and other later ViTs use this fixed table in its 2-D form.
 #
 # We write the sines first and then the cosines, instead of interleaving them. That only
 # reorders channels, which no layer after it cares about; it is the layout MAE and
-# `vit_steps` use. Look for a (14, 32) table: 14 positions, 32 channels.
+# `vit_steps` use. Look for a (14, 32) table, 14 positions and 32 channels, and the 16
+# wavelengths, measured in positions.
 
 
 # %%
+def frequencies(dim):
+    """The dim/2 angular frequencies omega_i = 1 / 10000^(2i/dim), from 1 down to about 1/10000."""
+    return 1.0 / 10000 ** (torch.arange(dim // 2, dtype=torch.float64) / (dim // 2))
+
+
 def sincos_1d(positions, dim):
-    """(M,) integer positions -> (M, dim): dim/2 sines, then dim/2 cosines."""
-    i = torch.arange(dim // 2, dtype=torch.float64)
-    omega = 1.0 / 10000 ** (i / (dim // 2))  # 1 / 10000^(2i/d): from 1 down to ~1/10000
-    angles = positions.double()[:, None] * omega[None, :]  # (M, dim/2)
+    """(M,) positions -> (M, dim): channel i is sin(pos·omega_i), channel dim/2 + i is cos(pos·omega_i)."""
+    angles = positions.double()[:, None] * frequencies(dim)[None, :]  # (M, dim/2)
     return torch.cat([angles.sin(), angles.cos()], dim=1)
 
 
 print("1-D table for 14 positions:", tuple(sincos_1d(torch.arange(14), 32).shape))
+print("wavelengths:", [round(v, 1) for v in (2 * math.pi / frequencies(32)).tolist()])
+
+# %% [markdown]
+# Draw a few of its channels against the position. The table exists only at whole
+# positions (the dots); the thin line is the same wave between them. Look for channel 0,
+# the fastest wave, jumping up and down from one position to the next, and the slow
+# channels creeping along: they hardly tell position 3 from position 4.
+
+# %%
+waves = sincos_1d(torch.arange(14), 32)  # (14, 32): positions 0..13, a 14-patch row
+smooth = sincos_1d(torch.linspace(0, 13, 261), 32)  # the same waves, between the positions
+wavelength = 2 * math.pi / frequencies(32)
+labels = {c: f"channel {c} (sin, wavelength {wavelength[c]:.1f})" for c in (0, 2, 4, 8)}
+fig = plot_position_channels(waves, labels, smooth=smooth, title="1-D sine-cosine table: fast and slow waves")
+assert torch.allclose(waves[:, 0], torch.arange(14.0, dtype=torch.float64).sin())  # channel 0 is sin(pos)
+step = (waves[1:] - waves[:-1]).abs().max(dim=0).values  # the largest change from one position to the next
+assert step[0] > 0.9 and step[8] < 0.02  # fast wave jumps, slow wave creeps
+plt.show()
 
 # %% [markdown]
 # An image has two coordinates. The 2-D table spends half of D on the patch's row and half
@@ -257,23 +308,16 @@ print("2-D sine-cosine table", tuple(fixed.shape))
 assert_same("ours == vit_steps.sincos_pos_embed_2d", fixed, sincos_pos_embed_2d(14, D))
 
 # %% [markdown]
-# Put the patch rows back on the 14 x 14 grid and look at single channels. Channels 0-31
-# know only the row (horizontal stripes), channels 32-63 only the column (vertical
-# stripes). Channel 0 is the fastest wave; channel 2 is slower.
+# So the patch at grid row r and column c gets the 1-D table's vector for position r in
+# channels 0-31 and its vector for position c in channels 32-63. Check it for every patch. Look for three `True` lines, the
+# last one for the CLS row.
 
 # %%
-grid = fixed[0, 1:].reshape(14, 14, D)  # (grid row, grid column, channel)
-channels = {0: "row, fast", 2: "row, slower", 32: "column, fast", 34: "column, slower"}
-fig, axes = plt.subplots(1, 4, figsize=(8, 2.5), dpi=80)
-for ax, (c, what) in zip(axes, channels.items(), strict=True):
-    ax.imshow(grid[:, :, c], cmap="RdBu", vmin=-1, vmax=1)
-    ax.set_title(f"channel {c}\n({what})", fontsize=9)
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.tight_layout()
-assert torch.equal(grid[:, :, :32], grid[:, :1, :32].expand(14, 14, 32))  # row half: same along a row
-assert torch.equal(grid[:, :, 32:], grid[:1, :, 32:].expand(14, 14, 32))  # column half: same down a column
-plt.show()
+patch_rows = fixed[0, 1:]  # (196, 64): patch k sits at row k // 14, column k % 14
+r, c = torch.arange(196) // 14, torch.arange(196) % 14
+assert_same("channels 0-31 == 1-D table at the patch's row", patch_rows[:, :32], sincos_1d(r, 32).float())
+assert_same("channels 32-63 == 1-D table at its column", patch_rows[:, 32:], sincos_1d(c, 32).float())
+assert_same("CLS row is all zeros", fixed[0, 0], torch.zeros(D))
 
 # %% [markdown]
 # ## 4. Which positions look alike? (the paper's Figure 7, centre)
@@ -295,89 +339,124 @@ def similarity(pos):
     return unit @ unit.T
 
 
+torch.manual_seed(4)
 sim_fixed = similarity(sincos_2d(7, D))
 sim_learned = similarity(new_pos_embed(49, D))  # untrained: random numbers
 print("similarity matrix", tuple(sim_fixed.shape))
 assert_same("ours == vit_steps.pos_embed_similarity", sim_fixed, pos_embed_similarity(sincos_2d(7, D)))
 
 # %% [markdown]
-# Before the pictures, two numbers per table: the mean similarity of grid neighbours (one
-# step apart) and of positions at least 4 steps apart. Look for the sine-cosine table
-# telling near from far, and the untrained table giving about 0 for both.
+# Before the pictures, three numbers per table: the mean similarity of grid neighbours (one
+# step apart), of positions at least 4 steps apart, and the lowest similarity of any pair.
+# Look for the sine-cosine table telling near from far, the untrained table giving about 0
+# for both, and the sine-cosine lowest value: far above 0.
 
 # %%
 rows, cols = torch.arange(7).repeat_interleave(7), torch.arange(7).repeat(7)
 steps = (rows[:, None] - rows[None]).abs() + (cols[:, None] - cols[None]).abs()  # (49, 49)
 for name, sim in [("sine-cosine", sim_fixed), ("untrained learned", sim_learned)]:
-    near, far = rounded(torch.stack([sim[steps == 1].mean(), sim[steps >= 4].mean()]), 2).tolist()
-    print(f"{name:18s} neighbours {near:5.2f}   4+ steps apart {far:5.2f}")  # rounded: no "-0.00"
+    stats = torch.stack([sim[steps == 1].mean(), sim[steps >= 4].mean(), sim.min()])
+    near, far, low = rounded(stats, 2).tolist()
+    print(f"{name:18s} neighbours {near:5.2f}   4+ steps apart {far:5.2f}   lowest {low:5.2f}")
 
 # %% [markdown]
-# The sine-cosine map, on the paper's colour scale from -1 to 1. Every tile is brightest
-# at its own place and fades with distance. The contrast is mild, all values sit between
-# about 0.7 and 1, because most of the waves are far longer than 7 steps and look alike
-# at every position; only the fast channels tell neighbours apart.
+# Why is the sine-cosine table so alike everywhere? Look back at the wavelengths: in a
+# 7-position row only the first few waves turn noticeably; the others are nearly constant
+# and add the same amount to every dot product. Only the fast channels tell neighbours
+# apart, so the contrast sits in a narrow band near 1.
+#
+# On the paper's scale, -1 to 1, that band would be one flat colour. So the colours here
+# are fitted to the data, from the lowest similarity to 1 (read the colour bar). Look for
+# every tile being brightest at its own place and fading with distance, along the row and
+# down the column.
 
 # %%
-fig = plot_similarity_grid(
-    sim_fixed, (7, 7), "sine-cosine table: tile (i, j) compares position (i, j) with all"
-)
+low = sim_fixed.min().item()
+title = f"sine-cosine table: each tile peaks at its own place\n(colours from {low:.2f} to 1)"
+fig = plot_similarity_grid(sim_fixed, (7, 7), title, vmin=low, vmax=1.0)
 assert (sim_fixed.argmax(dim=1) == torch.arange(49)).all()  # each position is most like itself
 assert sim_fixed[steps == 1].mean() > sim_fixed[steps >= 4].mean() + 0.1  # near beats far
+assert low > 0.5  # the narrow band that the fitted scale spreads out
 plt.show()
 
 # %% [markdown]
-# The untrained learned table: each tile has one bright pixel, the position itself, and
-# noise everywhere else. Random vectors in 64 dimensions are nearly orthogonal, so
-# no position is more alike to its neighbours than to a far corner. All structure you see
-# after training (notebook 06) was learned from data.
+# The untrained learned table, also on a scale fitted to its values. Each tile has one
+# bright pixel, the position itself, and noise everywhere else. Random vectors in 64
+# dimensions are nearly orthogonal, so no position is more alike to its neighbours than to
+# a far corner. This is the paper's sentence from section 1 in a picture: *"the position
+# embeddings at initialization time carry no information about the 2D positions"*.
 
 # %%
-fig = plot_similarity_grid(sim_learned, (7, 7), "untrained learned table: noise")
-off_diagonal = sim_learned[steps > 0]
-assert off_diagonal.mean().abs() < 0.05  # unrelated on average
+low = sim_learned.min().item()
+title = f"untrained learned table: one bright pixel, noise around it\n(colours from {low:.2f} to 1)"
+fig = plot_similarity_grid(sim_learned, (7, 7), title, vmin=low, vmax=1.0)
+assert (sim_learned.argmax(dim=1) == torch.arange(49)).all()  # the bright pixel: itself
+assert sim_learned[steps > 0].mean().abs() < 0.05  # unrelated on average
 assert (sim_learned[steps == 1].mean() - sim_learned[steps >= 4].mean()).abs() < 0.05  # no near/far
 plt.show()
 
 # %% [markdown]
-# Zoom in on one tile, position (2, 4), this time with a colour scale fitted to each tile.
-# The sine-cosine tile is a smooth hill centred on (2, 4): similarity falls off with
-# distance along the row and along the column. The learned tile stays noise with one
-# bright pixel. A trained table grows hills like these (the paper's Figure 7; notebook 06).
+# Zoom in on one tile, position (2, 4), marked with a cross, each map on a colour scale
+# fitted to it. The sine-cosine tile is a smooth hill centred on (2, 4): similarity falls
+# off with distance along the row and down the column. The learned tile is noise around
+# one bright pixel.
+#
+# Training changes the learned table. The paper reports that its trained ViT-L/32 *"learns
+# to encode distance within the image in the similarity of position embeddings, i.e.
+# closer patches tend to have more similar position embeddings"* (§4.5, Figure 7).
+# Notebook [07 · Inside a trained ViT](07_inside_a_trained_vit.ipynb) shows the similarity
+# of a trained table's positions, and how it falls with distance.
 
 # %%
 k = 2 * 7 + 4  # position (2, 4) in row-major order
-fig, axes = plt.subplots(1, 2, figsize=(6.4, 2.8), dpi=80)
-for ax, (name, sim) in zip(
-    axes, [("sine-cosine", sim_fixed), ("untrained learned", sim_learned)], strict=True
-):
-    image = ax.imshow(sim[k].reshape(7, 7), cmap="viridis")  # colours fitted to this tile
-    ax.set_title(f"{name}: (2, 4) vs all", fontsize=9)
-    ax.set(xticks=[], yticks=[])
-    fig.colorbar(image, ax=ax, shrink=0.85)
-fig.tight_layout()
-tile = sim_fixed[k].reshape(7, 7)
-assert (tile.argmax(dim=0) == 2).all() and (tile.argmax(dim=1) == 4).all()  # hill peaks on row 2, column 4
-assert sim_learned[k].argmax() == k
+tile_fixed, tile_learned = sim_fixed[k].reshape(7, 7), sim_learned[k].reshape(7, 7)
+tiles = {"sine-cosine: (2, 4) vs all": tile_fixed, "untrained learned: (2, 4) vs all": tile_learned}
+fig = plot_heatmaps(tiles, mark=(2, 4), label="cosine similarity")
+assert (tile_fixed.argmax(dim=0) == 2).all()  # down every column, the hill peaks on row 2
+assert (tile_fixed.argmax(dim=1) == 4).all()  # along every row, it peaks on column 4
+assert tile_learned.argmax() == k
 plt.show()
 
 # %% [markdown]
 # ## 5. A new image size: resizing the table
 #
 # A table for 224-pixel images has 1 + 14·14 = 197 rows. At 256 pixels, still with P = 16,
-# the grid is 16 x 16 and the model needs 257 rows. The patch embedding and the encoder do
-# not care about N (a convolution and attention work for any number of tokens), but the
-# table does. Run the same patch weights on a 256-pixel photo and look for the
-# `ValueError` when the old table is added.
+# the grid is 16 x 16 and the model needs 257 rows. The paper's inductive-bias paragraph
+# names this as the one place besides cutting patches where ViT uses the 2-D layout by
+# hand: *"at fine-tuning time for adjusting the position embeddings for images of different
+# resolution"*.
+#
+# Which parts of the model care about the image size? Start with the `PatchEmbed` module
+# built above for 224 pixels. Look for a `ValueError`.
 
 # %%
 photo_256 = grace_hopper(256)  # (1, 3, 256, 256)
+try:
+    patch_embed(photo_256)
+    raise AssertionError("PatchEmbed(image_size=224) should refuse a 256-pixel image")
+except ValueError as err:
+    print("ValueError:", err)
+
+# %% [markdown]
+# That refusal is a guard, not a limit of the maths. `PatchEmbed` remembers the image size
+# it was built for (timm's `PatchEmbed` does the same by default), because the model built
+# around it has a position table for exactly that size's 196 patches: checking at the
+# first step names the real cause, the image size. The convolution itself works for any
+# image whose sides divide by 16, and attention works for any number of tokens.
+#
+# To find where the size really matters, go around the guard: run the same weights through
+# the function `patch_embed_conv` (notebook 01), which has no fixed size. Look for 257
+# tokens in and out of the encoder, then a `ValueError` from the 197-row table.
+
+# %%
 with torch.no_grad():
-    patches_256 = patch_embed_conv(photo_256, patch_embed.proj.weight, patch_embed.proj.bias)
+    patches_256 = patch_embed_conv(photo_256, patch_embed.proj.weight, patch_embed.proj.bias)  # same weights
     tokens_256 = prepend_cls_token(patches_256, cls_token)  # (1, 1 + 256, D)
-print("256-pixel tokens", tuple(tokens_256.shape), "| table", tuple(pos_embed.shape))
+    print("256-pixel tokens", tuple(tokens_256.shape), "-> encoder output", tuple(encoder(tokens_256).shape))
+print("table", tuple(pos_embed.shape))
 try:
     add_pos_embed(tokens_256, pos_embed)
+    raise AssertionError("a 197-row table should not fit 257 tokens")
 except ValueError as err:
     print("ValueError:", err)
 
@@ -421,17 +500,15 @@ assert_same("CLS row kept", table_256[:, 0], table_224[:, 0])
 print("256-pixel tokens + new table:", tuple(add_pos_embed(tokens_256, table_256).shape))
 
 # %% [markdown]
-# Channel 0 before and after: the same face, on a 16 x 16 grid. A trained table is
-# resized the same way, so every patch of the bigger image gets the vector of the place it
-# covers in the original layout.
+# Channel 0 before and after, on one colour scale: the same face, on a 16 x 16 grid. A
+# trained table is resized the same way, so every patch of the bigger image gets the
+# vector of the place it covers in the original layout.
 
 # %%
 before = table_224[0, 1:, 0].reshape(14, 14)
 after = table_256[0, 1:, 0].reshape(16, 16)
-fig, axes = plt.subplots(1, 2, figsize=(5, 2.8), dpi=80)
-show_image(before, axes[0], "channel 0, 14 x 14 (224 px)")
-show_image(after, axes[1], "channel 0, 16 x 16 (256 px)")
-fig.tight_layout()
+maps = {"channel 0, 14 x 14 grid (224 px)": before, "channel 0, 16 x 16 grid (256 px)": after}
+fig = plot_heatmaps(maps, cmap="gray", shared_scale=True, label="value in channel 0")
 direct = F.interpolate(gray_14, size=(16, 16), mode="bicubic", align_corners=False)[0, 0]
 assert torch.allclose(after, direct, atol=1e-6)  # channel 0 was resized like an image
 assert after.shape == (16, 16) and before.shape == (14, 14)
@@ -449,8 +526,8 @@ plt.show()
 # 3. every run draws a new random table, and saving and reloading the model does not keep
 #    it, so a reloaded model computes something else.
 #
-# Here is the seed's 8 x 8 x 3 toy (P = 4, D = 8, so N = 4 patches and 5 tokens), with the
-# seed's table inside a module. Look for `False`, and a `state_dict` without `pos_embed`.
+# Here is the seed's 8 x 8 x 3 toy (P = 4, D = 8, so N = 4 patches and 5 tokens) as a
+# module: steps 1 and 2 done right, step 3 the seed's way.
 
 
 # %%
@@ -468,6 +545,12 @@ class SeedEmbed(nn.Module):
         return tokens + self.pos_embed  # (B, 5, 8) + (5, 8): broadcasting itself is fine
 
 
+# %% [markdown]
+# Symptom 1: build one and ask it for its parameters. Look for `False`, and a `state_dict`
+# without `pos_embed`.
+
+# %%
+torch.manual_seed(5)
 toy = torch.randn(2, 3, 8, 8)
 seed_model = SeedEmbed()
 print("tokens", tuple(seed_model(toy).shape))
@@ -476,38 +559,44 @@ print("state_dict keys:", list(seed_model.state_dict()))
 
 # %% [markdown]
 # Symptom 2: one training step. An optimizer such as `torch.optim.SGD` is handed
-# `model.parameters()` and updates only those; `sgd_step` below does the same by hand. Look
-# for a table that is exactly what it was before the step: it has `requires_grad: False`,
-# so it gets no gradient (`None`).
+# `model.parameters()` and updates only those; `one_step` below does the same by hand, on
+# a copy, so the model above stays as it is for the next cells. Look for a convolution that
+# changed and a table that did not: it has `requires_grad: False`, so it gets no gradient
+# (`None`).
 
 
 # %%
-def sgd_step(module, lr=0.1):
-    """One plain SGD step over module.parameters(), like torch.optim.SGD's step()."""
+def one_step(module, images, lr=0.1):
+    """A trained copy of ``module``: one plain SGD step on a toy loss, like torch.optim.SGD."""
+    module = copy.deepcopy(module)  # the original keeps its weights (and gets no .grad)
+    module(images).pow(2).mean().backward()  # any loss will do
     with torch.no_grad():
         for p in module.parameters():
             p -= lr * p.grad
+    return module
 
 
-table_before = seed_model.pos_embed.clone()
-seed_model(toy).pow(2).mean().backward()  # any loss will do
-sgd_step(seed_model)
-assert_same("table after the step == before", seed_model.pos_embed, table_before)
-print("requires_grad:", seed_model.pos_embed.requires_grad, "| grad:", seed_model.pos_embed.grad)
+stepped = one_step(seed_model, toy)
+print("conv weight changed by the step:", not torch.equal(stepped.proj.weight, seed_model.proj.weight))
+assert_same("table after the step == before", stepped.pos_embed, seed_model.pos_embed)
+print("requires_grad:", stepped.pos_embed.requires_grad, "| grad:", stepped.pos_embed.grad)
 
 # %% [markdown]
 # Symptom 3: save the model and load it again, as you would after a restart. Loading
 # succeeds without a warning, because nothing named `pos_embed` was ever saved. Look for
 # `False`: the reloaded model turns the same images into different tokens. And
-# `.double()`, which converts every parameter to float64, leaves the table behind.
+# `.double()`, which converts every parameter to float64 (here on a copy: it converts a
+# module in place), leaves the table behind.
 
 # %%
+torch.manual_seed(6)
 reloaded = SeedEmbed()  # a fresh start draws a fresh random table
 reloaded.load_state_dict(seed_model.state_dict())  # strict loading: no complaint
 diff = (reloaded(toy) - seed_model(toy)).abs().max().item()
 print(f"reloaded model gives the same tokens: {diff < 1e-5}  (max |diff| {diff:.4f})")
-print("after .double(), the table is still", seed_model.double().pos_embed.dtype)
-assert diff > 0.1
+as_double = copy.deepcopy(seed_model).double()
+print("after .double(): conv weight", as_double.proj.weight.dtype, "| table", as_double.pos_embed.dtype)
+assert diff > 0.1 and as_double.pos_embed.dtype == torch.float32
 
 # %% [markdown]
 # **The fix**: make the table an `nn.Parameter` of shape (1, N+1, D), assigned to the
@@ -522,21 +611,25 @@ class FixedEmbed(SeedEmbed):
         self.pos_embed = new_pos_embed(4, 8)  # replaces the plain tensor: nn.Parameter (1, 5, 8)
 
 
+torch.manual_seed(7)
 model = FixedEmbed()
 print("pos_embed in parameters():", any(p is model.pos_embed for p in model.parameters()))
 print("state_dict keys:", list(model.state_dict()))
 
 # %% [markdown]
-# The same training step and reload as above, now with the fix. Look for `True` twice.
+# The same training step and reload as above, now with the fix. Look for `True` three
+# times: the table moved, the reloaded model computes the same tokens, and `.double()`
+# takes the table along.
 
 # %%
-table_before = model.pos_embed.detach().clone()
-model(toy).pow(2).mean().backward()
-sgd_step(model)
+stepped = one_step(model, toy)
+torch.manual_seed(8)
 reloaded = FixedEmbed()  # its own fresh random table ...
-reloaded.load_state_dict(model.state_dict())  # ... replaced by the saved one
-assert_same("reloaded tokens == original", reloaded(toy), model(toy))
-print("table changed by one step:", not torch.equal(model.pos_embed, table_before))
+reloaded.load_state_dict(stepped.state_dict())  # ... replaced by the saved one
+as_double = copy.deepcopy(model).double()  # a copy: .double() converts in place
+print("table changed by the step:", not torch.equal(stepped.pos_embed, model.pos_embed))
+assert_same("reloaded tokens == trained model's tokens", reloaded(toy), stepped(toy))
+print("after .double(), table is float64:", as_double.pos_embed.dtype == torch.float64)
 
 # %% [markdown]
 # ## Exercises
@@ -549,6 +642,7 @@ print("table changed by one step:", not torch.equal(model.pos_embed, table_befor
 # (1, 16, 32) and one `Block(dim=32, heads=4, mlp_dim=64)` in eval mode.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+torch.manual_seed(9)
 block = Block(dim=32, heads=4, mlp_dim=64).eval()
 x = torch.randn(1, 16, 32)
 order = torch.randperm(16)
@@ -570,9 +664,9 @@ assert moved > 1e-3
 # %% tags=["solution"] jupyter={"source_hidden": true}
 pe = sincos_1d(torch.arange(50), 32)  # (50, 32), float64
 gram = pe @ pe.T  # (50, 50): gram[p, q] = PE(p) · PE(q)
-omega = 1.0 / 10000 ** (torch.arange(16, dtype=torch.float64) / 16)
 offsets = torch.arange(50)[:, None] - torch.arange(50)[None, :]  # p - q
-assert_same("gram == sum_i cos(omega_i (p - q))", gram, torch.cos(offsets[..., None] * omega).sum(-1))
+expected = torch.cos(offsets[..., None] * frequencies(32)).sum(-1)  # sum over the 16 frequencies
+assert_same("gram == sum_i cos(omega_i (p - q))", gram, expected)
 for k in (1, 3, 10):
     diagonal = gram.diagonal(k)  # all pairs with q - p = k
     assert_same(f"PE(p) · PE(p+{k}) is the same for every p", diagonal, diagonal[:1].expand_as(diagonal))
@@ -586,6 +680,7 @@ for k in (1, 3, 10):
 # table back unchanged.
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
+torch.manual_seed(10)
 square = new_pos_embed(196, 64).detach()  # (1, 197, 64)
 wide = resize_pos_embed(square, (14, 14), (14, 24))
 print("resized", tuple(square.shape), "->", tuple(wide.shape))
@@ -597,12 +692,15 @@ assert_same("14 x 14 -> 14 x 14 changes nothing", resize_pos_embed(square, (14, 
 # ## Summary
 #
 # - Without positions the encoder is permutation-equivariant: a scrambled photo gives
-#   shuffled patch outputs and exactly the same CLS output, so the model sees a bag of patches.
+#   shuffled patch outputs and exactly the same CLS output, so the model sees a bag of
+#   patches. This is the paper's "much less image-specific inductive bias than CNNs".
 # - ViT's fix (eq. 1) is a learned table $\mathbf E_{pos}$, an `nn.Parameter` of shape
 #   (1, N+1, D), added to every image by broadcasting; row 0 is the CLS token's position.
 # - A fixed 2-D sine-cosine table (half the channels for the row, half for the column) is
-#   the train-free alternative; its similarity map is structured, while an untrained
-#   learned table is noise until training shapes it.
+#   the train-free alternative; its similarity map peaks at each position and fades with
+#   distance, while an untrained learned table carries no information about position.
+#   [Notebook 07](07_inside_a_trained_vit.ipynb) shows the similarity of a trained table's
+#   positions, and how it falls with distance.
 # - For a new image size, resize the patch part of the table as a D-channel image
 #   (bicubic) and keep the CLS row.
 # - A table made with `torch.randn` is not a parameter: it is never trained, never saved,

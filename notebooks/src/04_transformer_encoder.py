@@ -5,8 +5,9 @@
 # one CLS token and N patch tokens, each with its position added. The encoder is where those
 # tokens finally talk to each other. Here you build it from scratch, one piece at a time:
 # scaled dot-product attention, multi-head attention, the MLP with GELU, and the pre-norm
-# block. Each piece is checked equal to the torch built-in it mirrors. Then you look at
-# attention on a real photo, count what attention costs, and take apart the seed tutorial's one line,
+# block that puts them together. Each piece is checked equal to the torch built-in it
+# mirrors. Then you look at attention on a real photo, count what attention costs in memory
+# and in compute, and take apart the seed tutorial's one line,
 # `nn.TransformerEncoderLayer(d_model=8, nhead=4)`, which hides five surprises.
 
 # %%
@@ -24,26 +25,30 @@ plt.show()
 # You will be able to:
 #
 # - write scaled dot-product attention, $\mathrm{softmax}(QK^\top/\sqrt{d})\,V$, and say why
-#   the $\sqrt{d}$ is there;
+#   the $\sqrt{d}$ is there (with the number that shows it);
 # - split one fused `qkv` projection into heads with a reshape and a permute, and load the
 #   same weights into `nn.MultiheadAttention`;
 # - build ViT's pre-norm block (the paper's eq. 2-3) with an exact-GELU MLP, and match it with
 #   `nn.TransformerEncoderLayer`;
-# - read an attention map, and estimate how attention's memory grows with the number of tokens;
+# - read an attention map, and work out how attention's memory and compute grow with the
+#   number of tokens, and which part of a block does most of the work;
 # - spot the five defaults of `nn.TransformerEncoderLayer` that do not fit ViT.
 
 # %%
 import math
+import timeit
 import warnings
+from functools import partial
 
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
 
 from vit_steps.cls_token import new_cls_token, prepend_cls_token
 from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import show_image
+from vit_steps.course.plotting import draw_encoder_block, show_query_attention
 from vit_steps.encoder import Attention, Block, Mlp, scaled_dot_product_attention
 from vit_steps.model import VisionTransformer
 from vit_steps.patch_embedding import PatchEmbed, patchify
@@ -63,6 +68,7 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # Look for the shape (B, N+1, D) = (2, 5, 8). The encoder will keep exactly this shape.
 
 # %%
+torch.manual_seed(0)  # this cell's random images and initial weights
 images = torch.randn(2, 3, 8, 8)  # (B, C, H, W), the seed's toy size
 patch_embed = PatchEmbed(image_size=8, patch_size=4, in_channels=3, dim=8)  # notebook 01
 cls_token = new_cls_token(8)  # notebook 02, (1, 1, D)
@@ -98,7 +104,8 @@ def attention(q, k, v):
     return weights @ v, weights  # each output row is a weighted average of value rows
 
 
-w_q, w_k, w_v = torch.randn(3, 8, 8) / math.sqrt(8)  # a single head's U_qkv, split in three
+g = torch.Generator().manual_seed(3)
+w_q, w_k, w_v = torch.randn(3, 8, 8, generator=g) / math.sqrt(8)  # one head's U_qkv, split in three
 q, k, v = tokens @ w_q, tokens @ w_k, tokens @ w_v  # each (B, N+1, d)
 out, weights = attention(q, k, v)
 print("q, k, v:", tuple(q.shape), " weights:", tuple(weights.shape), " out:", tuple(out.shape))
@@ -128,20 +135,23 @@ print(rounded(weights[0]))
 #
 # If the entries of q and k are roughly independent with variance 1, then $q \cdot k$ is a
 # sum of d such products, so its variance is d and its standard deviation is $\sqrt{d}$.
-# Big scores push the softmax towards a one-hot: each query copies a single key's value and
-# ignores the rest. Vaswani et al. (2017) scaled by $1/\sqrt{d}$ for exactly this reason.
+# Vaswani et al. (2017, section 3.2.1) give the reason for the scaling: they suspect that
+# for large d "the dot products grow large in magnitude, pushing the softmax function into
+# regions where it has extremely small gradients". Two things to see, then: big scores make
+# the softmax nearly one-hot, and a nearly one-hot softmax passes almost no gradient.
 #
-# The table draws random queries and 197 random keys (ViT-B/16's sequence length) for three
-# head sizes; 64 is ViT-B's $D_h = 768/12$. Look at the spread of the scores: it grows like
-# $\sqrt{d}$ without the scaling and stays near 1 with it. The last two columns give the
-# largest softmax weight, averaged over 1,000 queries; uniform attention would be
-# 1/197 ≈ 0.005.
+# First the sharpening. The table draws random queries and 197 random keys (ViT-B/16's
+# sequence length) for three head sizes; 64 is ViT-B's $D_h = 768/12$. Look at the spread of
+# the scores: it grows like $\sqrt{d}$ without the scaling and stays near 1 with it. The
+# last two columns give the largest softmax weight, averaged over 1,000 queries; uniform
+# attention would be 1/197 ≈ 0.005.
 
 # %%
+g = torch.Generator().manual_seed(10)
 print("   d   std(q·k)  std(q·k/√d)   largest weight: raw  scaled")
 largest = {}
 for d in (8, 64, 512):
-    raw = torch.randn(1000, d) @ torch.randn(197, d).T  # (queries, keys)
+    raw = torch.randn(1000, d, generator=g) @ torch.randn(197, d, generator=g).T  # (queries, keys)
     scaled = raw / math.sqrt(d)
     largest[d] = [s.softmax(-1).max(-1).values.mean().item() for s in (raw, scaled)]
     print(f"{d:4d}   {raw.std():8.2f}  {scaled.std():11.2f}   {largest[d][0]:19.2f}  {largest[d][1]:6.2f}")
@@ -155,19 +165,72 @@ assert max(largest[d][1] for d in largest) < 0.1  # scaled: the same, soft, for 
 # spread over many keys. Mind the different y-axes.
 
 # %%
-torch.manual_seed(1)
-q1, keys = torch.randn(1, 64), torch.randn(197, 64)
+g = torch.Generator().manual_seed(1)
+q1, keys = torch.randn(1, 64, generator=g), torch.randn(197, 64, generator=g)
 raw_w = (q1 @ keys.T).softmax(-1)[0].sort(descending=True).values
 scaled_w = (q1 @ keys.T / 8).softmax(-1)[0].sort(descending=True).values  # √64 = 8
-fig, axes = plt.subplots(1, 2, figsize=(8, 2.6), dpi=80)
+fig, axes = plt.subplots(1, 2, figsize=(8, 2.9), dpi=80)
 for ax, w, title in zip(axes, (raw_w, scaled_w), ("softmax(q·k)", "softmax(q·k / √d)"), strict=True):
     ax.bar(range(30), w[:30].numpy(), color="#457b9d")
     ax.set_title(f"{title}: largest weight {w[0]:.2f}", fontsize=10)
     ax.set_xlabel("keys, sorted (first 30 of 197)")
 axes[0].set_ylabel("attention weight")
+fig.suptitle("One query, d = 64: without the scaling, one key takes all the weight", fontsize=11)
 fig.tight_layout()
 assert raw_w[0] > 0.5 > 0.1 > scaled_w[0]
 plt.show()
+
+# %% [markdown]
+# Now the gradient. For one query, the softmax turns its scores s into weights p. Its
+# Jacobian, $\partial p_i / \partial s_j$, is $J = \mathrm{diag}(p) - p\,p^\top$, and
+# backprop hands the scores $J^\top$ times the gradient that reached the weights. So the
+# size of J (its Frobenius norm, $\|J\|$) says how much gradient gets through to q and k. If
+# p is one-hot, J is exactly zero. Below: our formula checked against autograd, then
+# $\|J\|$ for three softmaxes of 197 keys.
+
+
+# %%
+def softmax_jacobian(scores):
+    """(..., N) scores -> (..., N, N) Jacobian of softmax: J[i, j] = ∂p_i / ∂s_j."""
+    p = scores.softmax(-1)
+    return torch.diag_embed(p) - p.unsqueeze(-1) * p.unsqueeze(-2)
+
+
+s0 = torch.randn(197, generator=torch.Generator().manual_seed(2))
+autograd_j = torch.autograd.functional.jacobian(lambda s: s.softmax(-1), s0)
+assert_same("formula == autograd", softmax_jacobian(s0), autograd_j)
+peaked = torch.zeros(197)
+peaked[0] = 20.0  # one score far above the other 196
+cases = {"all scores equal": torch.zeros(197), "random scores, std 1": s0, "one score 20 above": peaked}
+for name, s in cases.items():
+    print(f"{name:21s} ||J|| = {softmax_jacobian(s).norm():.4f}")
+
+# %% [markdown]
+# The same measure for the queries and keys of the table, without and with the scaling
+# (400 queries per head size). Two columns per case: the median $\|J\|$, and the share of
+# queries whose softmax passes almost nothing ($\|J\| < 0.01$). Look at how the unscaled
+# columns change with d, and how the scaled ones do not.
+
+# %%
+g = torch.Generator().manual_seed(11)
+print("   d    median ||J||: raw  scaled    share ||J|| < 0.01: raw  scaled")
+median, stuck = {}, {}
+for d in (8, 64, 512):
+    raw = torch.randn(400, d, generator=g) @ torch.randn(197, d, generator=g).T
+    norms = [softmax_jacobian(s).norm(dim=(-2, -1)) for s in (raw, raw / math.sqrt(d))]
+    median[d] = [n.median().item() for n in norms]
+    stuck[d] = [(n < 0.01).float().mean().item() for n in norms]
+    print(f"{d:4d}   {median[d][0]:18.4f}  {median[d][1]:6.4f}   {stuck[d][0]:21.0%}  {stuck[d][1]:6.0%}")
+assert median[512][0] < 0.2 * median[512][1] and stuck[512][0] > 0.3  # raw: the gradient is gone
+assert max(stuck[d][1] for d in stuck) == 0  # scaled: no query is stuck, whatever d
+assert max(m[1] for m in median.values()) < 1.2 * min(m[1] for m in median.values())
+
+# %% [markdown]
+# Read the raw columns from top to bottom. At d = 8 a somewhat sharper softmax passes even
+# *more* gradient than a soft one; the trouble starts when the scores get large. By d = 64,
+# ViT-B's head size, some queries are already stuck, and at d = 512 the median query passes
+# almost nothing: its q and k would barely learn. With the $1/\sqrt{d}$ scaling every head
+# size starts in the same place.
 
 # %% [markdown]
 # ## 3. Multi-head self-attention
@@ -180,7 +243,8 @@ plt.show()
 #
 # $$\mathrm{MSA}(z) = [\mathrm{SA}_1(z);\, \mathrm{SA}_2(z);\, \dots;\, \mathrm{SA}_k(z)]\, U_{msa}$$
 #
-# All heads' q, k and v come from **one** Linear D → 3D (timm calls it `qkv`). Its output is
+# All heads' q, k and v come from **one** Linear D → 3D, called `qkv` in timm (PyTorch Image
+# Models, the library where most pretrained ViTs live, whose names we keep). Its output is
 # read as (3, H, d): first q, then k, then v, each split into H heads. A permute brings the
 # heads next to the batch, so that `attention` treats each head as one more batch dimension.
 
@@ -209,6 +273,7 @@ class MultiHeadSelfAttention(nn.Module):
 # shapes: the output has the input's shape, and there is one (N+1)×(N+1) map per head.
 
 # %%
+torch.manual_seed(0)
 msa = MultiHeadSelfAttention(dim=8, heads=4)
 msa_out, msa_weights = msa(tokens)
 print("in:", tuple(tokens.shape), " out:", tuple(msa_out.shape), " weights:", tuple(msa_weights.shape))
@@ -251,22 +316,23 @@ for part, ours, theirs in [("output", msa_out, torch_out), ("weights", msa_weigh
 
 # %% [markdown]
 # Each head has its own map. Below are the four heads of the first toy image: rows are
-# queries, columns are keys, and each row sums to 1. The colour bar shows the range: all
-# weights stay near 1/5. The weights are random, so the patterns mean nothing yet; what
-# matters is that the heads differ.
+# queries, columns are keys, and each row sums to 1. The colour scale spans exactly the
+# weights shown; its bar shows that they all stay near 1/5 = 0.2. The projections are
+# random, so the patterns mean nothing yet; what matters is that the heads differ.
 
 # %%
 maps = msa_weights[0].detach()  # (H, N+1, N+1)
-fig, axes = plt.subplots(1, 4, figsize=(8.5, 2.4), dpi=80, layout="constrained")
+fig, axes = plt.subplots(1, 4, figsize=(9.5, 2.9), dpi=80, layout="constrained")
 names = ["CLS", "1", "2", "3", "4"]
 for h, ax in enumerate(axes):
-    image = ax.imshow(maps[h].numpy(), cmap="viridis", vmin=0, vmax=maps.max().item())
+    image = ax.imshow(maps[h].numpy(), cmap="viridis", vmin=maps.min().item(), vmax=maps.max().item())
     ax.set_title(f"head {h}", fontsize=10)
-    ax.set_xticks(range(5), names, fontsize=7)
-    ax.set_yticks(range(5), names, fontsize=7)
+    ax.set_xticks(range(5), names, fontsize=9)
+    ax.set_yticks(range(5), names, fontsize=9)
     ax.set_xlabel("key", fontsize=9)
 axes[0].set_ylabel("query", fontsize=9)
-fig.colorbar(image, ax=axes, shrink=0.9, label="weight")
+fig.colorbar(image, ax=axes, shrink=0.9, label="attention weight")
+fig.suptitle("Four heads of one toy image: four different maps, every weight near 0.2", fontsize=11)
 assert torch.allclose(maps.sum(-1), torch.ones(4, 5))
 assert (maps[0] - maps[1]).abs().max() > 0.01  # heads really differ
 plt.show()
@@ -295,8 +361,8 @@ tanh_gap = (gelu(xs) - F.gelu(xs, approximate="tanh")).abs().max()
 print(f"largest gap to the tanh approximation: {tanh_gap:.4f}")
 
 # %% [markdown]
-# GELU next to ReLU. Look left of zero: GELU dips slightly below zero (its minimum is about
-# -0.17) and is smooth at 0. For large |x| the two agree.
+# GELU next to ReLU. Look left of zero: GELU dips slightly below zero (the printed line
+# gives its minimum) and is smooth at 0, where ReLU has a kink. For large |x| the two agree.
 
 # %%
 grid = torch.linspace(-4, 4, 401)
@@ -306,7 +372,9 @@ ax.plot(grid.numpy(), gelu(grid).numpy(), label="GELU (exact)", color="#e76f51")
 ax.axhline(0, color="black", linewidth=0.5)
 ax.set_xlabel("x")
 ax.legend(fontsize=9)
+ax.set_title("GELU: smooth at 0, a small dip below it", fontsize=10)
 fig.tight_layout()
+print(f"GELU's minimum: {gelu(grid).min():.4f} at x = {grid[gelu(grid).argmin()]:.2f}")
 assert -0.18 < gelu(grid).min() < -0.16 and F.relu(grid).min() == 0  # the dip below zero
 assert (gelu(grid) - F.relu(grid))[grid.abs() >= 3].abs().max() < 0.01  # same for large |x|
 plt.show()
@@ -345,9 +413,52 @@ print("in:", tuple(tokens.shape), " out:", tuple(mlp(tokens).shape))
 # z_\ell = \mathrm{MLP}(\mathrm{LN}(z'_\ell)) + z'_\ell$$
 #
 # "Layernorm (LN) is applied before every block, and residual connections after every
-# block." Each sub-layer only *adds* something to the running tokens, so a straight path
-# runs from input to output untouched. This is called **pre-norm**. ViT's LayerNorms use
-# eps = 1e-6 (torch's default is 1e-5).
+# block." LN, **LayerNorm** (Ba et al., 2016), works on each token on its own: it subtracts
+# the mean of the token's D numbers, divides by their standard deviation, then multiplies
+# by a learned weight and adds a learned bias (one of each per feature).
+#
+# Here it is from scratch, checked against `nn.LayerNorm` with random weights. The small
+# eps added to the variance keeps a token whose numbers are all alike from a division by
+# zero; ViT's LayerNorms use eps = 1e-6 (torch's default is 1e-5). Look at the two printed
+# lines: with weight 1 and bias 0, every token comes out with mean 0 and spread 1, except
+# that the CLS token (first column) comes out a little under 1. Its numbers are still tiny
+# (notebook 02 starts it near zero), so eps is no longer negligible next to its variance.
+
+
+# %%
+def layer_norm(x, weight, bias, eps=1e-6):
+    """(..., D) -> (..., D): each token to mean 0 and std 1, then a learned scale and shift."""
+    mean = x.mean(-1, keepdim=True)
+    var = x.var(-1, unbiased=False, keepdim=True)  # the biased variance, as nn.LayerNorm uses
+    return (x - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+ln = nn.LayerNorm(8, eps=1e-6)
+g = torch.Generator().manual_seed(5)
+with torch.no_grad():  # random weight and bias, so the check covers them too
+    ln.weight.copy_(torch.randn(8, generator=g))
+    ln.bias.copy_(torch.randn(8, generator=g))
+assert_same("layer_norm == nn.LayerNorm", layer_norm(tokens, ln.weight, ln.bias), ln(tokens))
+unit_ln = layer_norm(tokens, torch.ones(8), torch.zeros(8))
+print("per-token mean:", rounded(unit_ln.mean(-1)[0]))
+print("per-token std: ", rounded(unit_ln.std(-1, unbiased=False)[0]))
+
+# %% [markdown]
+# The paper's Figure 1 (right) draws the block; here is our drawing of it, input at the
+# bottom. Follow the two red **residual paths**: each goes around its branch (Norm, then
+# attention or MLP) and is added back at a +. The branch only *adds* something to the
+# running tokens, so a straight path runs from $z_{\ell-1}$ to $z_\ell$ that no layer
+# touches. The LayerNorm sits inside each branch, before its sub-layer: this is
+# **pre-norm**.
+
+# %%
+fig, path = draw_encoder_block(norm_first=True)
+print(" -> ".join(path))
+assert path == ["Norm", "Multi-Head Attention", "+", "Norm", "MLP", "+"]
+plt.show()
+
+# %% [markdown]
+# The block in code reads like the drawing: each `x + ...` is one red path and its +.
 
 
 # %%
@@ -416,12 +527,13 @@ print("parameters per block:", sum(p.numel() for p in encoder[0].parameters()))
 # %% [markdown]
 # ## 6. Attention on a photo
 #
-# What does attention look at in a real image? An untrained ViT is no help: its q and k
-# start tiny, so every score is near 0 and every query spreads its attention almost evenly.
-# Look at the largest and smallest weight in a fresh ViT's first block, next to uniform
-# 1/197.
+# What does attention look at in a real image? An untrained ViT is no help: its projections
+# start with small random weights, so every score is near 0 and every query spreads its
+# attention almost evenly. Look at the largest and smallest weight in a fresh ViT's first
+# block, next to uniform 1/197.
 
 # %%
+torch.manual_seed(0)  # the fresh ViT's initial weights
 photo = grace_hopper(224)  # (1, 3, 224, 224) in [0, 1]
 vit = VisionTransformer(
     image_size=224, patch_size=16, in_channels=3, num_classes=10, dim=64, depth=1, heads=4, mlp_dim=128
@@ -434,29 +546,34 @@ print(f"largest {w.max():.4f}, smallest {w.min():.4f}, uniform {1 / 197:.4f}")
 assert w.max() < 1.2 / 197 and w.min() > 0.8 / 197  # every weight within 20% of uniform
 
 # %% [markdown]
-# So we build one head by hand whose queries and keys mean something: each patch's own 768
-# pixel values (14×14 patches of 16×16×3). We subtract the average patch, so that what all
-# patches share does not count, and scale each vector to length 1. Then
-# $q_i \cdot k_j$ is the cosine similarity of two patches. Choosing $U_q = U_k = c\,I$ with
-# $c^2 = \sqrt{768}/0.1$ makes the score $\cos/0.1$ after the $\sqrt{d}$ division: a
-# sharpness of 0.1. The values are the patches themselves.
+# So we make one **hand-made head**, not a learned one: its queries and keys are the
+# patches' own pixels (q = k = pixels). Each patch is its 768 pixel values (16×16×3); we
+# subtract the average patch, so that what all patches share does not count, and scale
+# each vector to length 1. Then $q_i \cdot k_j$ is the cosine similarity of two patches.
+# Choosing $U_q = U_k = c\,I$ with $c^2 = \sqrt{768}/\tau$ makes the score $\cos/\tau$ after
+# the $\sqrt{d}$ division. $\tau$ is a **temperature**: the smaller it is, the sharper the
+# softmax. We take τ = 0.1. The values are the patches themselves. What a *trained* ViT's
+# heads attend to is notebook 07's subject
+# ([07 · Inside a trained ViT](07_inside_a_trained_vit.ipynb)).
 
 # %%
 patches = patchify(photo, 16)[0]  # (N, C·P·P) = (196, 768), no CLS token
 unit = F.normalize(patches - patches.mean(dim=0), dim=-1)  # mean-removed, length 1
-c = (math.sqrt(768) / 0.1) ** 0.5
+temperature = 0.1
+c = (math.sqrt(768) / temperature) ** 0.5
 _, photo_weights = attention(c * unit, c * unit, patches)  # q = k = c · unit
 assert_same("each row sums to 1", photo_weights.sum(-1), torch.ones(196))
+assert_same("score == cos / τ", c * unit @ (c * unit).T / math.sqrt(768), unit @ unit.T / temperature)
 print("weights:", tuple(photo_weights.shape), "= (N, N)")
 
 # %% [markdown]
 # Three query patches (cyan boxes): on the face, on the blue background and on the dark
 # uniform. The colour over the photo is where each query puts its attention, on the 14×14
-# grid; the stronger, the more opaque (each panel scaled to its own largest weight, through
-# a square root so that weaker weights stay visible). Each query attends mostly to patches
-# that look like it: skin to skin, sky to sky, cloth to cloth. Under each panel: the share
-# of its attention inside its own region (the face, the background right of her, the
-# bottom four rows of the grid).
+# grid; the stronger, the brighter and the more opaque. Each panel has its own colour bar,
+# on a square-root scale so that weaker weights stay visible. Each query attends mostly to
+# patches that look like it: skin to skin, sky to sky, cloth to cloth. Under each panel:
+# the share of its attention inside its own region (the face, the background right of her,
+# the bottom four rows of the grid).
 
 # %%
 queries = {"face": (6, 6), "background": (2, 11), "uniform": (13, 5)}  # (row, col) on the grid
@@ -465,46 +582,98 @@ regions = {  # (rows, cols) of the grid that make up each query's region
     "background": (slice(0, 9), slice(9, 14)),
     "uniform": (slice(10, 14), slice(0, 14)),
 }
-fig, axes = plt.subplots(1, 3, figsize=(9, 3.3), dpi=80)
-for ax, (name, (r, col)) in zip(axes, queries.items(), strict=True):
-    heat = photo_weights[r * 14 + col].reshape(14, 14)
-    big = heat.repeat_interleave(16, 0).repeat_interleave(16, 1)  # (224, 224), one value per patch
-    show_image(photo, ax, f"query on the {name}")
-    ax.imshow(big.numpy(), cmap="inferno", alpha=(0.85 * (big / big.max()).sqrt()).numpy())
-    ax.add_patch(plt.Rectangle((col * 16 - 0.5, r * 16 - 0.5), 16, 16, fill=False, ec="cyan", lw=2))
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), dpi=80, layout="constrained")
+for ax, (name, query) in zip(axes, queries.items(), strict=True):
+    _, heat = show_query_attention(photo, photo_weights, query, 16, ax=ax, title=f"query on the {name}")
     share = heat[regions[name]].sum()
-    ax.set_xlabel(f"{share:.0%} of its attention in its region", fontsize=9)
+    ax.set_xlabel(f"{share:.0%} of its attention in its region", fontsize=10)
     assert share > 0.5 and heat.max() < 0.5  # mostly its own region, but not just itself
-fig.tight_layout()
+fig.suptitle(
+    f"A hand-made head (q = k = pixels, temperature {temperature}): like attends to like", fontsize=11
+)
 plt.show()
 
 # %% [markdown]
-# ## 7. The cost of attention: O(N²)
+# ## 7. The cost of attention: memory and compute
 #
 # Each head compares every token with every other, so it builds an N×N matrix per image. At
 # 224 pixels the number of tokens is $N = (224/P)^2 + 1$; halve the patch size and N grows
 # 4 times, the matrix 16 times. The table counts one image, one block, 12 heads, float32
 # (4 bytes); the last column is a batch of 64 through 12 blocks, as in training ViT-B.
+#
+# Each row is also checked on a real ViT-B attention layer (D = 768, 12 heads), built on
+# torch's `meta` device: meta tensors have shapes and no data, so the layer hands back its
+# weights' exact shape and size without computing or storing anything.
 
 # %%
+with torch.device("meta"):  # shapes only: nothing is computed or stored
+    b16_attention = Attention(dim=768, heads=12)
 print(" P  tokens N   entries N²   12 heads (MB)   64 images x 12 blocks (GB)")
-table = {}
+tokens_at = {}
 for p in (32, 16, 8):
-    n = (224 // p) ** 2 + 1
-    mb = 12 * n * n * 4 / 1e6
-    table[p] = n
+    n = tokens_at[p] = (224 // p) ** 2 + 1
+    mb = 12 * n * n * 4 / 1e6  # 12 heads, 4 bytes per float32 weight
+    _, meta_weights = b16_attention.forward_with_attention(torch.zeros(1, n, 768, device="meta"))
+    assert tuple(meta_weights.shape) == (1, 12, n, n) and meta_weights.element_size() == 4
     print(f"{p:2d}  {n:8d}  {n * n:11,d}  {mb:14.2f}  {mb * 64 * 12 / 1e3:28.2f}")
-assert table[16] == 197 and (table[8] - 1) == 4 * (table[16] - 1) == 16 * (table[32] - 1)
+assert tokens_at[16] == 197  # ViT-B/16's sequence: 196 patches and the CLS token
 
 # %% [markdown]
-# Checked, not claimed: a real ViT-B attention layer (D = 768, 12 heads) on one 197-token
-# sequence hands back exactly 12 × 197² weights, the P = 16 row of the table.
+# Memory is one cost, time the other. A matrix product (n×k)·(k×m) does n·k·m
+# multiply-adds, 2·n·k·m FLOPs (floating-point operations). Per image and block:
+#
+# - the four Linear layers (`qkv` D → 3D, `proj` D → D, `fc1` D → 4D, `fc2` 4D → D) cost
+#   $2N(3 + 1 + 4 + 4)D^2 = 24ND^2$;
+# - the attention matrix, $qk^\top$ and then $A\,v$, costs $2N^2 d$ per product and head,
+#   $4N^2 D$ over all H heads (H·d = D).
+#
+# Their ratio is $4N^2D / 24ND^2 = N/6D$: the N² part wins only once N is larger than 6D.
+# torch's `FlopCounterMode` counts the FLOPs of a real ViT-B block (on `meta` again) to check
+# the formula; like the formula, it counts matrix products only (softmax, GELU and LayerNorm
+# do a handful of operations per number, and neither counts them). Look at the last column.
 
 # %%
+dim = 768  # ViT-B
+with torch.device("meta"):
+    b16_block = Block(dim=dim, heads=12, mlp_dim=4 * dim)
+print(" P  tokens N   linear layers (GFLOP)   attention matrix (GFLOP)   attention's share")
+share = {}
+for p, n in tokens_at.items():
+    linear, attn_matrix = 24 * n * dim**2, 4 * n**2 * dim
+    with FlopCounterMode(display=False) as counter:
+        b16_block(torch.zeros(1, n, dim, device="meta"))
+    assert counter.get_total_flops() == linear + attn_matrix  # the formula, checked on the real block
+    share[p] = attn_matrix / (linear + attn_matrix)
+    print(f"{p:2d}  {n:8d}  {linear / 1e9:22.2f}  {attn_matrix / 1e9:25.2f}  {share[p]:18.1%}")
+print(f"the N² part overtakes the linear layers only for N > 6D = {6 * dim:,} tokens")
+assert 0.01 < share[16] < 0.1 and max(share.values()) < 0.5  # at P = 16: a few percent
+
+# %% [markdown]
+# So at ViT-B/16's 197 tokens the attention matrix is a few percent of the compute: the
+# linear layers do almost all of it. The N² part does grow fastest (its share in the last
+# column rises with N), but at these sizes it is the matrix's memory that hurts first.
+#
+# A stopwatch checks this on your machine: one forward pass of a real ViT-B block at the
+# three token counts, the fastest of four. Your times will differ from the stored ones
+# (another CPU, another load). Compare the measured ratio to P = 16 with the FLOP ratio and
+# with the N² ratio: if the time follows the FLOPs and grows far slower than N², the linear
+# layers are doing the work.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+torch.manual_seed(0)
+b16 = Block(dim=dim, heads=12, mlp_dim=4 * dim).eval()
+seconds, flops = {}, {n: 24 * n * dim**2 + 4 * n**2 * dim for n in tokens_at.values()}
 with torch.no_grad():
-    _, b16_weights = Attention(dim=768, heads=12).forward_with_attention(torch.zeros(1, 197, 768))
-print("weights:", tuple(b16_weights.shape), " entries:", f"{b16_weights.numel():,}")
-assert b16_weights.numel() == 12 * table[16] ** 2
+    for n in tokens_at.values():
+        x = torch.randn(1, n, dim)
+        runs = timeit.repeat(partial(b16, x), number=1, repeat=4)  # four single calls of b16(x)
+        seconds[n] = min(runs)  # the fastest run: the first pays one-off costs, others wait for the CPU
+print("  N    time (ms)   time / P=16   FLOPs / P=16   N² / P=16")
+for n in tokens_at.values():
+    ratios = seconds[n] / seconds[197], flops[n] / flops[197], n**2 / 197**2
+    print(f"{n:3d}  {1e3 * seconds[n]:11.1f}  {ratios[0]:12.2f}  {ratios[1]:13.2f}  {ratios[2]:10.2f}")
+assert seconds[50] < seconds[785] / 2 and seconds[197] < seconds[785]  # more tokens, more time
 
 # %% [markdown]
 # ## Pitfalls: the seed's one line
@@ -523,6 +692,7 @@ assert b16_weights.numel() == 12 * table[16] ** 2
 # %%
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
+    torch.manual_seed(0)  # the seed layer's initial weights
     seed_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4)
     seed_encoder = nn.TransformerEncoder(seed_layer, num_layers=6)
 print("torch warns:", caught[0].message)
@@ -547,7 +717,7 @@ assert not seed_layer.norm_first and seed_encoder.norm is None and seed_layer.tr
 # %%
 seed_layer.eval()  # dropout off, so any difference comes from the other image
 other = tokens.clone()
-other[1] = torch.randn(5, 8)  # a different second image; image 0 untouched
+other[1] = torch.randn(5, 8, generator=torch.Generator().manual_seed(7))  # new image 1; image 0 kept
 with_partner = seed_layer(tokens)[0]
 with_new_partner = seed_layer(other)[0]
 alone = seed_layer(tokens[:1])[0]
@@ -562,7 +732,7 @@ assert (with_partner - with_new_partner).abs().max() > 0.01 and (with_partner - 
 
 # %%
 new_patches = tokens[:1].clone()
-new_patches[0, 1:] = torch.randn(4, 8)  # same CLS token, four different patches
+new_patches[0, 1:] = torch.randn(4, 8, generator=torch.Generator().manual_seed(8))  # same CLS, new patches
 with torch.no_grad():
     cls_before, cls_after = seed_layer(tokens[:1])[0, 0], seed_layer(new_patches)[0, 0]
     assert_same("seed layer, one image: CLS output after new patches", cls_before, cls_after)
@@ -587,12 +757,28 @@ assert cls_gap > 0.01
 # The default is the original 2017 Transformer: `x = LN(x + MSA(x))`, then
 # `x = LN(x + MLP(x))`. The LayerNorm sits *on* the main path, after the residual sum, not
 # inside the branch as in eq. 2-3. (Post-norm is also known to need learning-rate warm-up
-# to train deep stacks; Xiong et al., 2020.) Two symptoms with the same weights: the
-# outputs differ, and the post-norm output is a LayerNorm's output, which is why every token
-# the seed printed has mean 0 and standard deviation 1. Look at the last operation and the
-# per-token statistics.
+# to train deep stacks; Xiong et al., 2020.) The two blocks side by side: look at where the
+# Norm boxes sit. On the left each Norm comes after its +, so nothing leaves the block
+# without passing a LayerNorm; on the right the red residual paths skip every Norm.
 
 # %%
+fig, axes = plt.subplots(1, 2, figsize=(7, 6.2), dpi=80)
+_, post_path = draw_encoder_block(norm_first=False, ax=axes[0])
+_, pre_path = draw_encoder_block(norm_first=True, ax=axes[1])
+fig.suptitle("Same parts, other order: Norm on the main path (left) or in each branch (right)", fontsize=11)
+fig.tight_layout()
+print("post-norm:", " -> ".join(post_path))
+print("pre-norm: ", " -> ".join(pre_path))
+assert post_path[-1] == "Norm" and pre_path[-1] == "+" and sorted(post_path) == sorted(pre_path)
+plt.show()
+
+# %% [markdown]
+# Two symptoms with the same weights: the outputs differ, and the post-norm output is a
+# LayerNorm's output, which is why every token the seed printed has mean 0 and standard
+# deviation 1. Look at the last operation and the per-token statistics.
+
+# %%
+torch.manual_seed(0)  # the layers' initial weights
 post = nn.TransformerEncoderLayer(
     8, 4, 32, dropout=0.0, activation="gelu", batch_first=True, layer_norm_eps=1e-6
 )
@@ -607,13 +793,22 @@ assert y_post.mean(-1).abs().max() < 1e-5 and (y_post - y_pre).abs().max() > 0.1
 
 # %% [markdown]
 # The fix is `norm_first=True`. With GELU, no dropout and ViT's eps, that layer is exactly
-# our `EncoderBlock`, as checked in section 5; here once more with the `pre` layer's weights.
+# our `EncoderBlock`, as checked in section 5. Here once more, the other way round: the
+# `pre` layer's own weights (the same as `post`'s) go into an `EncoderBlock`. Only four name
+# prefixes differ; `load_state_dict` is strict, so a name we missed would be an error.
 
 # %%
+torch_to_ours = [("self_attn.in_proj_", "attn.qkv."), ("self_attn.out_proj.", "attn.proj.")]
+torch_to_ours += [("linear1.", "mlp.fc1."), ("linear2.", "mlp.fc2.")]  # norm1, norm2: same names
+renamed = {}
+for name, tensor in pre.state_dict().items():
+    for old, new in torch_to_ours:
+        name = name.replace(old, new)
+    renamed[name] = tensor
 block_from_pre = EncoderBlock(dim=8, heads=4, mlp_dim=32)
-copy_block(block_from_pre, pre)  # overwrite pre's weights with our block's
+block_from_pre.load_state_dict(renamed)  # strict: every name must be there, none left over
 with torch.no_grad():
-    assert_same("norm_first=True == EncoderBlock", pre(tokens), block_from_pre(tokens))
+    assert_same("norm_first=True == EncoderBlock, pre's weights", pre(tokens), block_from_pre(tokens))
 
 # %% [markdown]
 # ### Pitfall 3: ReLU, and dropout that makes train mode random
@@ -624,6 +819,7 @@ with torch.no_grad():
 # check or prediction is random. Look at both symptoms, then the fixes.
 
 # %%
+torch.manual_seed(0)  # initial weights, and the dropout masks
 relu_layer = nn.TransformerEncoderLayer(d_model=8, nhead=4, batch_first=True)  # the seed's defaults
 print("activation:", relu_layer.activation.__name__, "  dropout:", relu_layer.dropout.p)
 print("train mode, two passes equal:", torch.equal(relu_layer(tokens), relu_layer(tokens)))
@@ -659,6 +855,7 @@ print("is layer 0 the layer we built?", seed_encoder.layers[0] is seed_layer)
 # each gets its own random start. Look at the difference between block 0 and block 5 now.
 
 # %%
+torch.manual_seed(0)  # one random start per block, drawn in turn
 blocks = nn.ModuleList(Block(dim=8, heads=4, mlp_dim=32) for _ in range(6))
 gap = (flat(blocks[0]) - flat(blocks[5])).abs().max()
 print(f"independent blocks 0 vs 5: max |diff| {gap:.4f}")
@@ -669,22 +866,74 @@ assert gap > 0.1
 #
 # ViT ends its encoder with one more LayerNorm (eq. 4). `nn.TransformerEncoder` adds it only
 # if you pass `norm=`; the default is `None`. The seed did not notice, because post-norm
-# layers already end in a LayerNorm (pitfall 2: every token had std 1). Once you switch to
-# pre-norm, nothing normalises the running sum that leaves the last block: each token keeps
-# whatever scale the blocks gave it, and in deep pre-norm stacks that scale tends to grow
-# with depth (Xiong et al., 2020). Look at image 0's per-token standard deviation after the
-# 6 independent blocks, without and with a final LayerNorm.
+# layers already end in a LayerNorm (pitfall 2: every token had std 1). In a pre-norm stack
+# nothing normalises the running sum: each block adds its branch's output to it, so a token
+# leaves the last block with whatever scale the blocks built up. Xiong et al. (2020) show
+# that in pre-norm stacks this scale grows with depth.
+#
+# A trend needs more blocks and more numbers than the toy's, so we run two deeper stacks of
+# 24 `vit_steps` Blocks with D = 64, on 4 sequences of 197 tokens that start with spread 1:
+# one with torch's default initial weights, and the blocks of a `VisionTransformer`, which
+# starts every Linear weight small (a truncated normal with std 0.02, as timm does). After
+# every block we record the mean per-token standard deviation, without and with a final
+# LayerNorm. First the two stacks: the same blocks (look at the counts), other initial weights.
+
 
 # %%
+def mean_std(x):
+    """The standard deviation of each token's D numbers, averaged over all tokens."""
+    return x.std(-1, unbiased=False).mean().item()
+
+
+torch.manual_seed(0)  # both stacks' initial weights
+vit_24 = VisionTransformer(
+    image_size=16, patch_size=4, in_channels=3, num_classes=10, dim=64, depth=24, heads=4, mlp_dim=256
+)
+stacks = {"default": [Block(dim=64, heads=4, mlp_dim=256) for _ in range(24)], "vit": vit_24.blocks}
+for name, stack in stacks.items():
+    print(
+        f"{name:8s} init: {len(stack)} blocks of {sum(p.numel() for p in stack[0].parameters()):,} parameters"
+    )
+
+# %% [markdown]
+# Both stacks run on the same tokens, and both spreads are recorded at every depth from 0 to
+# 24. Look for 50 entries: 2 stacks × 25 depths.
+
+# %%
+start = torch.randn(4, 197, 64, generator=torch.Generator().manual_seed(6))  # (B, N, D), spread 1
+final_ln = nn.LayerNorm(64, eps=1e-6)
+spread = {}  # (stack, depth) -> (std without a final norm, std with it)
 with torch.no_grad():
-    z_6 = tokens
-    for blk in blocks:
-        z_6 = blk(z_6)
-    normed = nn.LayerNorm(8, eps=1e-6)(z_6)
-print("per-token std, no final norm:  ", rounded(z_6.std(-1, unbiased=False)[0]))
-print("per-token std, with final norm:", rounded(normed.std(-1, unbiased=False)[0]))
-assert (z_6.std(-1, unbiased=False) - 1).abs().max() > 0.05  # left as the blocks made it
-assert (normed.std(-1, unbiased=False) - 1).abs().max() < 1e-3  # every token back to spread 1
+    for name, stack in stacks.items():
+        z = start
+        spread[name, 0] = (mean_std(z), mean_std(final_ln(z)))
+        for depth, blk in enumerate(stack, start=1):
+            z = blk(z)
+            spread[name, depth] = (mean_std(z), mean_std(final_ln(z)))
+print("recorded:", len(spread), "(stack, depth) pairs")
+
+# %% [markdown]
+# Every sixth depth of the record. Look at the first column grow, the second barely move,
+# and the last stay at 1.
+
+# %%
+print("blocks   no final norm: default init   ViT init   with final norm: both")
+for depth in range(0, 25, 6):
+    (default, default_normed), (vit_init, vit_normed) = spread["default", depth], spread["vit", depth]
+    print(f"{depth:6d}   {default:27.4f}   {vit_init:8.4f}   {default_normed:16.4f}  {vit_normed:.4f}")
+grows = [spread["default", depth][0] for depth in range(0, 25, 6)]
+assert all(a < b for a, b in zip(grows, grows[1:], strict=False)) and grows[-1] > 1.4 * grows[0]
+assert abs(spread["vit", 24][0] / spread["vit", 0][0] - 1) < 0.05  # ViT init: nearly flat
+assert all(abs(normed - 1) < 1e-3 for _, normed in spread.values())  # with the norm: spread 1
+
+# %% [markdown]
+# So without the final norm, the scale that leaves the stack depends on the depth and on the
+# weights. With torch's default initial weights it grows steadily with depth. With ViT's
+# small ones each branch starts out adding almost nothing, so at initialisation the scale
+# barely moves; it changes as training changes the weights. Either way, a head reading these
+# tokens would see a scale the stack happens to produce. With the final LayerNorm every
+# depth, and every set of weights, hands the head tokens of spread 1, and the norm's own
+# learned weight and bias set the scale instead.
 
 # %% [markdown]
 # ### All five fixed
@@ -781,19 +1030,25 @@ for label, ours, expected in [
 #
 # - Attention: each token's output is a weighted average of all tokens' values, with weights
 #   $\mathrm{softmax}(q k^\top/\sqrt{d})$. Dividing by $\sqrt{d}$ keeps the scores' spread near
-#   1, so the softmax does not collapse into a one-hot.
+#   1 for every head size, so the softmax neither collapses into a one-hot nor stops passing
+#   gradient (its Jacobian $\mathrm{diag}(p) - pp^\top$ vanishes at a one-hot).
 # - Multi-head attention: one Linear D → 3D gives q, k, v for all heads; a reshape to
 #   (B, N, 3, H, d) and a permute to (3, B, H, N, d) split them; `proj` mixes the heads.
 #   Same layout as `nn.MultiheadAttention`'s `in_proj_weight`.
 # - The pre-norm block, eq. 2-3: `x = x + MSA(LN(x))`, `x = x + MLP(LN(x))`, with exact
-#   GELU. It equals `nn.TransformerEncoderLayer(norm_first=True, activation="gelu",
-#   batch_first=True, dropout=0.0, layer_norm_eps=1e-6)`. The shape stays (B, N+1, D).
-# - Attention on a photo: with meaningful queries and keys, a patch attends to patches that
-#   look like it. An untrained ViT attends almost uniformly.
-# - Cost: N² weights per head and image. P = 8 instead of 16 makes them 16 times as many.
+#   GELU: two residual paths that no LayerNorm touches. It equals
+#   `nn.TransformerEncoderLayer(norm_first=True, activation="gelu", batch_first=True,
+#   dropout=0.0, layer_norm_eps=1e-6)`. The shape stays (B, N+1, D).
+# - Attention on a photo: a hand-made head whose queries and keys are the pixels attends to
+#   patches that look alike. An untrained ViT attends almost uniformly; notebook 07 shows
+#   what trained heads do.
+# - Cost: N² weights per head and image, so P = 8 instead of 16 makes them 16 times as many.
+#   In compute the linear layers dominate ($24ND^2$ against $4N^2D$): at P = 16 the
+#   attention matrix is a few percent of a ViT-B block's FLOPs.
 # - The seed's `nn.TransformerEncoderLayer(d_model=8, nhead=4)` attends across the images of
 #   a batch instead of across the tokens of an image (with one image, CLS never sees a
 #   patch), is post-norm, uses ReLU and dropout; `nn.TransformerEncoder` gives every layer
-#   the same start and adds no final LayerNorm.
+#   the same start and adds no final LayerNorm, which leaves a pre-norm stack's output at
+#   whatever scale its blocks built up (with torch's default init, growing with depth).
 #
 # Next: [05 · Classification head and loss](05_classification_loss.ipynb)

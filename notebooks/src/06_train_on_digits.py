@@ -4,10 +4,10 @@
 # Notebooks 01 to 05 built every step of the Vision Transformer and stopped at one loss
 # value, as the seed does. Here the same `VisionTransformer` learns from real data:
 # scikit-learn's 1,797 handwritten digits, 8×8 pixels each, the seed's own image size,
-# so a patch size of 4 gives the seed's 4 patches. No download, a laptop CPU, about
-# twenty seconds of training. Then we look inside the trained model the way the paper
-# does: attention maps, the learned position embedding and the patch filters
-# (Dosovitskiy et al. 2021, Figure 7 and appendix D.8).
+# so a patch size of 4 gives the seed's 4 patches. No download, a laptop CPU, well under
+# a minute of training. Then we judge the result the way a reviewer would: a recipe
+# chosen without touching the test set, baselines tuned with the same care, and the
+# spread over random seeds.
 
 # %%
 import matplotlib.pyplot as plt
@@ -23,37 +23,26 @@ plt.show()
 #
 # - You will be able to train a ViT from scratch on a small dataset with AdamW, a
 #   warm-up plus cosine learning-rate schedule, label smoothing and a light augmentation.
-# - You will be able to judge the result honestly: a held-out test set, classic
-#   baselines on the same split, a confusion matrix and the mistakes themselves.
-# - You will be able to compute attention rollout (the paper's attention maps), with
-#   the residual connections accounted for.
-# - You will be able to read the paper's Figure 7 on your own model: position-embedding
-#   similarity and the principal components of the patch filters.
-# - You will be able to tell which parts of the recipe matter, from an ablation.
+# - You will be able to choose a recipe on a validation split and look at the test set
+#   once, at the end.
+# - You will be able to compare against baselines tuned by cross-validation, and report
+#   mean ± std over seeds.
+# - You will be able to read a confusion matrix and the model's mistakes, and an ablation.
 
 # %%
 import math
 
 import torch
-import torch.nn.functional as F
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
+from sklearn.svm import SVC
 
-from vit_steps import VisionTransformer, count_parameters, patchify, pos_embed_similarity
+from vit_steps import VisionTransformer, count_parameters, patchify
+from vit_steps.course import plotting
 from vit_steps.course.analysis import attention_rollout, confusion_matrix
-from vit_steps.course.baselines import tuned_baselines
 from vit_steps.course.data import load_digits_split, random_shift
 from vit_steps.course.display import assert_same
-from vit_steps.course.plotting import (
-    plot_accuracy_bars,
-    plot_confusion_matrix,
-    plot_history,
-    plot_similarity_grid,
-    show_attention_maps,
-    show_filters,
-    show_image,
-    show_images,
-    show_patch_grid,
-)
 from vit_steps.course.recipes import DIGITS_MAX_SHIFT, DIGITS_MODEL, DIGITS_TRAIN, digits_augment
+from vit_steps.course.results import load_results
 from vit_steps.course.training import evaluate, make_optimizer, make_scheduler, train
 
 torch.manual_seed(0)
@@ -69,10 +58,9 @@ print("device:", device)
 # drawing; every 8×8 pixel counts the ink in a 4×4 block of it, a number from 0 to 16.
 # `load_digits_split` scales that to [0, 1] and splits the images 75/25, *stratified*
 # (each digit keeps its share in both parts) and seeded (the same split every time).
-# The test quarter is never trained on: it is how we grade.
 #
-# Look for: 1,347 training and 450 test images of shape (1, 8, 8), and 43 to 46 test
-# images of every digit: a quarter of each.
+# Look for: 1,347 training and 450 test images of shape (1, 8, 8), and a quarter of
+# every digit in the test part.
 
 # %%
 split = load_digits_split()  # test_size=0.25, seed=0
@@ -91,9 +79,33 @@ assert ((test_counts - 0.25 * all_counts).abs() <= 1).all()  # stratified: a qua
 
 # %%
 picks = torch.cat([torch.nonzero(split.y_train == k)[:2, 0] for k in range(10)])
-fig = show_images(split.x_train[picks], titles=split.y_train[picks].tolist(), ncols=10, size=0.9)
+fig = plotting.show_images(split.x_train[picks], titles=split.y_train[picks].tolist(), ncols=10, size=1.0)
 assert sorted(split.y_train[picks].tolist()) == sorted(list(range(10)) * 2)
 plt.show()
+
+# %% [markdown]
+# ### Three parts, three jobs
+#
+# Every choice we make (the learning rate, the augmentation, the number of epochs) is a
+# small act of fitting. Make it on the test images and the test score stops being a
+# fair estimate of how the model does on new digits. So the 1,347 training images are
+# split once more: 80 % to fit, 20 % to **validate**, that is, to compare candidate
+# recipes. The test images are used once, at the very end. `benchmarks/digits.py` did
+# exactly this with the same split; we read its results below.
+#
+# Look for: 1,077 + 270 images, stratified again, and no image in two parts.
+
+# %%
+fit_idx, val_idx = train_test_split(
+    torch.arange(len(split.y_train)), test_size=0.2, stratify=split.y_train, random_state=0
+)
+x_fit, y_fit = split.x_train[fit_idx], split.y_train[fit_idx]
+x_val, y_val = split.x_train[val_idx], split.y_train[val_idx]
+print("fit:", len(fit_idx), "| validation:", len(val_idx), "| test:", len(split.y_test))
+print("validation images per digit:", torch.bincount(y_val, minlength=10).tolist())
+assert len(set(fit_idx.tolist()) & set(val_idx.tolist())) == 0
+results = load_results("digits")  # benchmarks/results/digits.json
+assert results["split"] == {"train": len(fit_idx), "validation": len(val_idx), "test": len(split.y_test)}
 
 # %% [markdown]
 # ## 2. The model: the seed's 4 patches, a real width
@@ -110,21 +122,18 @@ plt.show()
 digit = split.x_train[:1]  # (1, 1, 8, 8)
 patches = patchify(digit, 4)  # (1, N, C·P·P) = (1, 4, 16)
 print("patches:", tuple(patches.shape))
-fig, axes = plt.subplots(1, 5, figsize=(7.5, 1.9), dpi=80)
-show_patch_grid(digit, 4, axes[0], color="red")
-axes[0].set_title("the digit, 2×2 patches", fontsize=9)
+fig, axes = plt.subplots(1, 5, figsize=(8, 2.1), dpi=90)
+plotting.show_patch_grid(digit, 4, axes[0], color="red")
+axes[0].set_title("the digit, 2×2 patches", fontsize=10)
 for n in range(4):
-    show_image(patches[0, n].reshape(4, 4), axes[n + 1], title=f"patch {n}")
+    plotting.show_image(patches[0, n].reshape(4, 4), axes[n + 1], title=f"patch {n}")
 assert torch.equal(patches[0, 1].reshape(4, 4), digit[0, 0, :4, 4:])  # patch 1: top right
 plt.show()
 
 # %% [markdown]
-# The recipe's model settings are written out here, and checked equal to
-# `vit_steps.course.training.DIGITS_MODEL`, which the benchmark script uses. We keep a copy of
-# the untrained position table for section 8.
-#
-# Look for: 136,138 parameters, logits (B, 10), and one (B, 4 heads, 5, 5) attention map
-# per layer.
+# The recipe's model, written out and checked equal to `recipes.DIGITS_MODEL`, the one
+# the benchmark trained. Look for the parameter count, and almost all of it in the
+# four encoder blocks; the position table is (1, N+1, D) = (1, 5, 64): 320 numbers.
 
 # %%
 config = dict(
@@ -139,58 +148,67 @@ config = dict(
     dropout=0.0,
 )
 assert config == DIGITS_MODEL
-model = VisionTransformer(**config).to(device)
-untrained_pos_embed = model.pos_embed.detach().clone()
-print(f"parameters: {count_parameters(model):,}")
-logits, attentions = model.forward_with_attention(split.x_test[:2].to(device))
-print("logits:", tuple(logits.shape), "| attention:", len(attentions), "x", tuple(attentions[0].shape))
-
-# %% [markdown]
-# Where the parameters sit: almost all in the four encoder blocks. The position table is
-# (1, N+1, D) = (1, 5, 64): 320 numbers.
-
-# %%
 groups = {}
-for name, p in model.named_parameters():
+for name, p in VisionTransformer(**config).named_parameters():
     groups[name.split(".")[0]] = groups.get(name.split(".")[0], 0) + p.numel()
 for name, n in groups.items():
     print(f"{name:12s} {n:7,}")
-assert sum(groups.values()) == count_parameters(model)
+print(f"{'total':12s} {sum(groups.values()):7,}")
+assert sum(groups.values()) == results["parameters"]
 
 # %% [markdown]
-# ## 3. The recipe
+# ## 3. The recipe, and how it was chosen
 #
-# A ViT has few built-in assumptions about images, so on 1,347 pictures it needs help.
-# Each piece below was kept because the benchmark (section 9) showed it mattered.
+# A ViT has few built-in assumptions about images (notebook 03), so on 1,347 pictures it
+# needs help. The fixed part of the recipe:
 #
-# - **AdamW** (Adam with decoupled weight decay, 0.05), lr = 2·10⁻³, batches of 64.
-#   Decay pulls the weight matrices towards zero; biases, LayerNorm gains, the CLS token
-#   and the position table are left alone (`make_optimizer`), as in timm and DeiT.
+# - **AdamW** (Adam with decoupled weight decay, 0.05), batches of 64. Decay pulls the
+#   weight matrices towards zero; biases, LayerNorm gains and what the model lists in
+#   `no_weight_decay()` (its CLS token and position table) are left alone, as in timm.
 # - **Warm-up, then cosine decay**, one step per batch: the rate rises linearly from
-#   lr/100 to lr over 5 epochs, then falls as lr·½(1 + cos(π·t/T)) to zero.
+#   lr/100 to lr over the first epochs, then falls as lr·½(1 + cos(π·t/T)) to zero.
 # - **Label smoothing 0.1**: the target keeps 0.9 for the right digit and spreads 0.1
 #   evenly over all ten (0.91 for the right one, 0.01 for each other), so the model is
 #   not pushed towards ever larger logits.
-# - **A shift of up to half a pixel**, a fresh random one per image per epoch, resampled
-#   bilinearly (`random_shift`). Half a pixel here is the pen two pixels over in the
-#   32×32 drawing, a digit its writer could have drawn.
 #
+# Two settings were left open and chosen on the validation split: the peak learning
+# rate, and a random **shift** of each image by a fraction of a pixel. Half a pixel here
+# is the pen two pixels over in the 32×32 drawing, a digit its writer could have drawn.
 # Look for: the shifted digits are the same digits, slightly moved and softened.
 
 # %%
 originals = split.x_train[:8]
 shifted = random_shift(originals, 0.5, torch.Generator().manual_seed(0))  # (8, 1, 8, 8)
-fig = show_images(torch.cat([originals, shifted]), ncols=8, size=0.9)
-fig.axes[0].set_ylabel("original", fontsize=8)
-fig.axes[8].set_ylabel("shifted", fontsize=8)
+fig = plotting.show_images(torch.cat([originals, shifted]), ncols=8, size=1.0)
+fig.axes[0].set_ylabel("original", fontsize=10)
+fig.axes[8].set_ylabel("shifted", fontsize=10)
 assert shifted.shape == originals.shape and not torch.equal(shifted, originals)
 assert shifted.min() >= 0 and shifted.max() <= 1  # bilinear mixing stays within the pixel range
 plt.show()
 
 # %% [markdown]
-# The schedule over the whole run: 22 batches per epoch, 80 epochs, 1,760 steps. We
-# step a throwaway optimizer through it and record the rate. Look for the peak at the
-# end of warm-up (step 110) and a rate near zero at the end.
+# The benchmark trained every candidate on the 1,077 fitting images with two seeds and
+# scored it on the 270 validation images. Look for the winner, which is the recipe in
+# `recipes.DIGITS_TRAIN` (the cell checks that), and for how close the candidates are:
+# a difference smaller than the spread between seeds is not a real difference.
+
+# %%
+for cand in results["candidates"]:
+    v = cand["val_acc"]
+    print(
+        f"lr {cand['lr']:.0e}  shift {cand['max_shift']:.1f} px   validation {v['mean']:.4f} ± {v['std']:.4f}"
+    )
+chosen = results["chosen"]
+print("chosen:", chosen)
+assert chosen == {"lr": DIGITS_TRAIN["lr"], "max_shift": DIGITS_MAX_SHIFT}
+assert (
+    max(c["val_acc"]["mean"] for c in results["candidates"])
+    == results["ablations_val_acc"]["chosen recipe"]["mean"]
+)
+
+# %% [markdown]
+# The schedule over the whole run. We step a throwaway optimizer through it and record
+# the rate. Look for the peak at the end of warm-up and a rate near zero at the end.
 
 # %%
 steps_per_epoch = math.ceil(split.x_train.shape[0] / DIGITS_TRAIN["batch_size"])
@@ -203,18 +221,16 @@ for _ in range(total_steps):
     rates.append(dummy.param_groups[0]["lr"] / DIGITS_TRAIN["lr"])  # as a fraction of the peak
     dummy.step()
     scheduler.step()
-peak = max(range(total_steps), key=rates.__getitem__)
-print(f"steps: {total_steps} | warm-up: {warmup_steps} | peak at step {peak}")
-print(f"start {rates[0]:.4f} x lr, end {rates[-1]:.4f} x lr")
+print(f"{steps_per_epoch} batches per epoch, {total_steps} steps, warm-up {warmup_steps} steps")
+print(f"start {rates[0]:.4f} x lr, peak at step {rates.index(max(rates))}, end {rates[-1]:.4f} x lr")
 assert rates[0] < rates[warmup_steps // 2] < rates[warmup_steps] and rates[-1] < 1e-3
 
 # %%
-fig, ax = plt.subplots(figsize=(5, 2.2), dpi=80)
+fig, ax = plt.subplots(figsize=(6, 2.6), dpi=90)
 ax.plot(rates)
 ax.axvline(warmup_steps, color="gray", linestyle=":", label="end of warm-up")
-ax.set_xlabel("step (batch)")
-ax.set_ylabel("lr / peak lr")
-ax.legend(fontsize=8)
+ax.set(xlabel="step (batch)", ylabel="lr / peak lr", title="warm-up, then cosine decay to zero")
+ax.legend(fontsize=9)
 assert len(rates) == total_steps and max(rates) == rates[warmup_steps]
 plt.show()
 
@@ -224,8 +240,8 @@ plt.show()
 # One epoch: shuffle, then for every batch shift the images, run the model (eq. 1-4),
 # take the cross-entropy of notebook 05, step the optimizer and the schedule. One CPU
 # `torch.Generator` drives the shuffle and the shifts, so a seed fixes both on any device.
-# `vit_steps.course.training.train` runs this loop for every epoch, measures the test accuracy
-# after each one and shows a progress bar.
+# `vit_steps.course.training.train` runs this loop for every epoch and shows a progress
+# bar; it takes the augmentation as a function, here `digits_augment`.
 
 
 # %%
@@ -236,7 +252,7 @@ def train_one_epoch(model, optimizer, scheduler, x, y, generator, batch_size, sh
         idx = order[start : start + batch_size]
         images = random_shift(x[idx], shift, generator) if shift else x[idx]  # (B, 1, 8, 8)
         logits = model(images.to(device))  # (B, 10)
-        loss = F.cross_entropy(logits, y[idx].to(device), label_smoothing=label_smoothing)
+        loss = torch.nn.functional.cross_entropy(logits, y[idx].to(device), label_smoothing=label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -244,103 +260,142 @@ def train_one_epoch(model, optimizer, scheduler, x, y, generator, batch_size, sh
 
 
 # %% [markdown]
-# Checked, not claimed: one epoch of this loop and one epoch of `vit_steps.course.training.train`
-# on 256 images, from two copies of the same untrained model and the same seed, must end
-# with the same weights. Look for `True`.
+# Checked, not claimed: one epoch of this loop and one epoch of `train` on 256 images,
+# from two copies of the same untrained model and the same seed, must end with the same
+# weights. Look for `True`.
 
 # %%
-loop_args = {k: DIGITS_TRAIN[k] for k in ("batch_size", "label_smoothing")}
-lr, weight_decay = DIGITS_TRAIN["lr"], DIGITS_TRAIN["weight_decay"]
+torch.manual_seed(0)
 ours, theirs = VisionTransformer(**config).to(device), VisionTransformer(**config).to(device)
 theirs.load_state_dict(ours.state_dict())  # two copies of one untrained model
 x_small, y_small = split.x_train[:256], split.y_train[:256]
-optimizer = make_optimizer(ours, lr, weight_decay)
-scheduler = make_scheduler(optimizer, 0, math.ceil(256 / loop_args["batch_size"]))  # 4 steps, no warm-up
+settings = dict(batch_size=DIGITS_TRAIN["batch_size"], label_smoothing=DIGITS_TRAIN["label_smoothing"])
+optimizer = make_optimizer(ours, DIGITS_TRAIN["lr"], DIGITS_TRAIN["weight_decay"])
+scheduler = make_scheduler(optimizer, 0, math.ceil(256 / settings["batch_size"]))  # 4 steps, no warm-up
 generator = torch.Generator().manual_seed(1)
-train_one_epoch(ours, optimizer, scheduler, x_small, y_small, generator, shift=DIGITS_MAX_SHIFT, **loop_args)
-one_epoch = dict(epochs=1, warmup_epochs=0, lr=lr, weight_decay=weight_decay, seed=1, progress=False)
-train(theirs, x_small, y_small, device=device, augment=digits_augment, **one_epoch, **loop_args)
+train_one_epoch(ours, optimizer, scheduler, x_small, y_small, generator, shift=DIGITS_MAX_SHIFT, **settings)
+one_epoch = dict(epochs=1, warmup_epochs=0, lr=DIGITS_TRAIN["lr"], weight_decay=DIGITS_TRAIN["weight_decay"])
+train(
+    theirs,
+    x_small,
+    y_small,
+    **one_epoch,
+    **settings,
+    augment=digits_augment,
+    seed=1,
+    device=device,
+    progress=False,
+)
 flat = [torch.cat([p.detach().flatten() for p in m.parameters()]) for m in (ours, theirs)]
 assert_same("our loop == vit_steps train", flat[0], flat[1], rtol=0, atol=1e-6)
 
 # %% [markdown]
 # ## 4. Training
 #
-# Now the real run: the recipe `DIGITS_TRAIN`, 80 epochs on all 1,347 training images,
-# with the test accuracy measured after every epoch. The bar shows the epoch, the loss
-# and the test accuracy as they go. This cell's output is not compared by the tests
-# (training gives different low digits on another CPU); it asserts instead.
+# Now the real run: the chosen recipe on all 1,347 training images (fitting and
+# validation images together, now that nothing is left to choose). It is the
+# benchmark's seed 0: the same initialisation, batches and shifts. The test images are
+# not looked at during training; the last line of the cell grades the model on them,
+# once. This cell's output is not compared by the tests (training gives different low
+# digits on another CPU); it asserts instead.
 #
-# Look for: under 20 seconds on two CPU cores, and a test accuracy between about 0.98
-# and 0.995. On a CPU this run is the benchmark's seed 0 (same initialisation, same
-# batches, same shifts); over its five seeds the benchmark measured a mean of 0.9884
-# (section 9), and a single run lands anywhere from about 0.982 to 0.996.
+# Look for: the run's test accuracy beside the benchmark's mean ± std over its seeds.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
-print(DIGITS_TRAIN)
+torch.manual_seed(0)  # the benchmark's seed 0
+model = VisionTransformer(**config).to(device)
 history = train(
-    model,
-    split.x_train,
-    split.y_train,
-    split.x_test,
-    split.y_test,
-    **DIGITS_TRAIN,
-    augment=digits_augment,
-    device=device,
+    model, split.x_train, split.y_train, **DIGITS_TRAIN, augment=digits_augment, seed=0, device=device
 )
-test_acc = history.eval_acc[-1]
-print(f"test accuracy {test_acc:.4f} after {history.epochs} epochs, {history.seconds:.1f} s on {device}")
+test_acc = evaluate(model, split.x_test, split.y_test)[0]
+vit, seconds = results["vit_test_acc"], results["vit_train_seconds"]
+print(f"this run: test accuracy {test_acc:.4f}, {history.seconds:.1f} s on {device}")
+print(
+    f"benchmark, {len(vit['runs'])} seeds: {vit['mean']:.4f} ± {vit['std']:.4f}, {seconds['mean']:.1f} s per run"
+)
 assert history.epochs == DIGITS_TRAIN["epochs"]
-assert test_acc >= 0.975, f"test accuracy {test_acc:.4f} is far below the five-seed mean of 0.9884"
+assert abs(test_acc - vit["runs"][0]) < 0.015, "seed 0 should land where the benchmark's seed 0 did"
 
 # %% [markdown]
-# The curves. Look for the loss falling fast once warm-up ends and flattening at about
-# 0.5, not 0: with label smoothing, the best possible loss is the entropy of the smoothed
-# target. Test accuracy climbs above 0.95 within a few dozen epochs and settles as the
-# rate decays to zero.
+# The curves. Look for the loss falling fastest in the first epochs, while the rate is
+# still warming up, then flattening at about 0.5, not 0: with label smoothing, the best
+# possible loss is the entropy of the smoothed target, printed as the floor.
 
 # %% tags=["readme-figure:06-training-curves"]
-fig = plot_history(history, "80 epochs on 1,347 digits")
-smoothed = torch.full((10,), 0.01) + 0.9 * F.one_hot(torch.tensor(0), 10)  # 0.91 on the right digit
-floor = -(smoothed * smoothed.log()).sum().item()  # the loss of a perfect model
+smooth = DIGITS_TRAIN["label_smoothing"]
+floor = -(1 - smooth + smooth / 10) * math.log(1 - smooth + smooth / 10) - 9 * (smooth / 10) * math.log(
+    smooth / 10
+)
+drops = [a - b for a, b in zip(history.train_loss, history.train_loss[1:], strict=False)]
+print(
+    f"floor {floor:.4f}; the loss fell most in epoch {drops.index(max(drops)) + 2} (warm-up ends after epoch {DIGITS_TRAIN['warmup_epochs']})"
+)
+fig = plotting.plot_history(history, "the training run: loss and accuracy on the (shifted) training batches")
 fig.axes[0].axhline(floor, color="gray", linestyle=":", label=f"floor {floor:.2f}")
-fig.axes[0].legend(fontsize=8)
-assert len(history.train_loss) == DIGITS_TRAIN["epochs"] and min(history.train_loss) > floor
-assert history.train_loss[-1] < history.train_loss[0] and history.eval_acc[-1] > history.eval_acc[0]
+fig.axes[0].legend(fontsize=9)
+assert min(history.train_loss) > floor and history.train_loss[-1] < history.train_loss[0]
+assert drops.index(max(drops)) + 2 <= DIGITS_TRAIN["warmup_epochs"] + 1
 plt.show()
 
 # %% [markdown]
-# ## 5. Against the classics
+# ## 5. Against the classics, tuned as carefully
 #
-# Is 0.99 good? Two classic classifiers from scikit-learn, fitted on the same 1,347
-# flattened images and graded on the same 450: logistic regression (one linear layer)
-# and a support-vector machine with an RBF kernel, a strong baseline on small images.
-# Neither involves randomness, so their scores print the same everywhere.
-#
-# Look for: logistic regression 0.9689 and the SVM 0.9867. The ViT beats the linear
-# model clearly; against the SVM it is level, a little ahead on average (table in
-# section 9).
+# Is that good? The fair comparison is with classic classifiers on the same raw pixels,
+# each given its best settings *chosen the same honest way*: 5-fold cross-validation on
+# the training images only (scikit-learn's `GridSearchCV`), then one refit on all of them
+# and one look at the test set. Here is the RBF support-vector machine, a strong model
+# on small images, tuned live. Look for the chosen C and gamma, and a test accuracy equal
+# to the benchmark's (neither step involves randomness).
 
 # %%
-tuned = tuned_baselines(split.x_train, split.y_train, split.x_test, split.y_test)
-baselines = {name: r["test_acc"] for name, r in tuned.items()}
-for name, acc in baselines.items():
-    print(f"{name:20s} test accuracy {acc:.4f}")
-print("ViT beats logistic regression:", test_acc > baselines["logistic regression"])
-assert baselines["RBF SVM"] > baselines["logistic regression"]
+grid = {"C": [0.3, 1.0, 3.0, 10.0, 30.0, 100.0], "gamma": ["scale", 0.01, 0.03, 0.1]}
+search = GridSearchCV(SVC(kernel="rbf"), grid, cv=StratifiedKFold(5)).fit(
+    split.x_train.flatten(1), split.y_train
+)
+svm_acc = float((search.predict(split.x_test.flatten(1)) == split.y_test.numpy()).mean())
+print("chosen by cross-validation:", search.best_params_, f"| CV accuracy {search.best_score_:.4f}")
+print(f"test accuracy {svm_acc:.4f}")
+assert svm_acc == results["baselines"]["RBF SVM"]["test_acc"]
+
+# %% [markdown]
+# All of it side by side: the ViT as mean ± std over seeds, the three baselines tuned by
+# cross-validation (logistic regression, the SVM, k nearest neighbours), every number
+# from the results file. Look for where the ViT's bar ends against the SVM's, and the
+# cost beside each: the ViT trains for seconds, the baselines tune and fit faster.
 
 # %% tags=["readme-figure:06-vs-baselines"]
-fig = plot_accuracy_bars({"ViT (this run)": test_acc, **baselines}, low=0.9)
-assert all(0.9 < acc <= 1.0 for acc in [test_acc, *baselines.values()])
+base = results["baselines"]
+for name, b in base.items():
+    print(f"{name:20s} test {b['test_acc']:.4f}   tuned {b['best_params']}, {b['seconds']:.1f} s")
+print(f"{'ViT':20s} test {vit['mean']:.4f} ± {vit['std']:.4f}   {seconds['mean']:.1f} s per run")
+accuracies = {"ViT (mean of seeds)": vit["mean"], **{n: b["test_acc"] for n, b in base.items()}}
+fig = plotting.plot_accuracy_bars(accuracies, low=0.9, errors={"ViT (mean of seeds)": vit["std"]})
+fig.axes[0].set_title("test accuracy: ViT (± 1 std over seeds) and tuned baselines", fontsize=10)
+assert all(0.9 < acc <= 1.0 for acc in accuracies.values())
 plt.show()
+
+# %% [markdown]
+# Said plainly, computed from the same numbers: by how much does the ViT lead or trail each
+# tuned baseline on average, is the gap within the spread between seeds, and how many of
+# the seeds beat it?
+
+# %%
+for name, b in base.items():
+    gap = vit["mean"] - b["test_acc"]
+    above = sum(acc > b["test_acc"] for acc in vit["runs"])
+    within = ", within one std over seeds" if abs(gap) <= vit["std"] else ""
+    verb = "leads" if gap > 0 else "trails"
+    print(
+        f"The ViT {verb} the tuned {name} by {100 * abs(gap):.2f} points{within}; {above} of {len(vit['runs'])} seeds above it."
+    )
 
 # %% [markdown]
 # ## 6. What it gets wrong
 #
 # A confusion matrix counts (true digit, predicted digit) pairs: the diagonal holds the
 # hits, everything else a mistake. Written out it is one scatter-add; we check it
-# against `vit_steps.course.training.confusion_matrix`.
+# against `vit_steps.course.analysis.confusion_matrix`.
 
 # %%
 _, predictions = evaluate(model, split.x_test, split.y_test)  # (450,) on the CPU
@@ -353,7 +408,7 @@ print("diagonal == correct predictions:", counts.trace().item() == (predictions 
 # Look for: a nearly clean diagonal, each off-diagonal count printed in red.
 
 # %%
-fig = plot_confusion_matrix(counts, "test set: true digit vs prediction")
+fig = plotting.plot_confusion_matrix(counts, "test set: true digit (rows) vs prediction (columns)")
 assert counts.sum().item() == 450 and torch.equal(counts.sum(1), test_counts)
 plt.show()
 
@@ -370,181 +425,109 @@ hardest = p_true.argsort()[:10]
 titles = [
     f"{t}→{p}" for t, p in zip(split.y_test[hardest].tolist(), predictions[hardest].tolist(), strict=True)
 ]
-fig = show_images(split.x_test[hardest], titles=titles, ncols=10, size=0.9)
+fig = plotting.show_images(split.x_test[hardest], titles=titles, ncols=10, size=1.0)
 for ax, i in zip(fig.axes, hardest.tolist(), strict=False):
     ax.title.set_color("#d62828" if predictions[i] != split.y_test[i] else "black")
 wrong = predictions[hardest] != split.y_test[hardest]
 assert (p_true[hardest][wrong] <= 0.5).all()  # a wrong answer can hold at most half the probability
-assert torch.equal(p_true[hardest], p_true[hardest].sort().values)
 plt.show()
 
 # %% [markdown]
-# ## 7. Where the CLS token looks: attention rollout
+# ## 7. What matters: an ablation
 #
-# Each layer's attention map says how much token i takes from token j *at that layer*.
-# But token j's input at layer 3 is already a mixture from layers 1 and 2. The paper
-# (appendix D.8) uses Attention Rollout (Abnar & Zuidema, 2020) to follow the mixing
-# through every layer: average the heads, then multiply the layers' matrices.
-#
-# One more detail: a block computes x + MSA(LN(x)) (eq. 2), so the residual carries each
-# token straight through. Rollout accounts for it by replacing each layer's matrix A by
-# ½A + ½I and re-normalising the rows. The CLS row of the product, over the N patches,
-# says how much of the CLS output comes from each patch.
-
+# Take the chosen recipe and remove one thing at a time: the position embedding (the
+# table zeroed and frozen), the shift; or change the patch size to 2 (16 patches of 4
+# pixels). The benchmark measured each on the validation split, with the same seeds.
+# Look for which change costs more than the spread between seeds.
 
 # %%
-def rollout(attentions):
-    n = attentions[0].shape[-1]  # N+1 tokens
-    eye = torch.eye(n, dtype=torch.float64, device=attentions[0].device)
-    joint = eye
-    for attn in attentions:  # layer 1 first
-        a = attn.double().mean(dim=1)  # (B, N+1, N+1): the heads averaged
-        a = 0.5 * a + 0.5 * eye  # the residual: half of each token stays itself
-        a = a / a.sum(dim=-1, keepdim=True)  # rows sum to 1 again
-        joint = a @ joint  # this layer's mixing, after everything below it
-    return joint[:, 0, 1:].float()  # the CLS row over the patches: (B, N)
-
-
-with torch.no_grad():
-    _, attentions = model.forward_with_attention(split.x_test[:10].to(device))
-rolled = rollout(attentions)
-print("rollout:", tuple(rolled.shape))
-assert_same("our rollout == vit_steps", rolled, attention_rollout(attentions))
-
-# %% [markdown]
-# Ten test digits, each with two maps over its 2×2 patches: the last layer's CLS
-# attention alone, and the rollout. Look for the last layer picking one or two patches
-# sharply, while the rollout, which also counts what the earlier layers and the residual
-# did, spreads more evenly.
-
-# %% tags=["readme-figure:06-attention-rollout"]
-last = attentions[-1].mean(dim=1)[:, 0, 1:].cpu()  # (10, 4): heads averaged, CLS row, patches
-maps = {"last layer": last.reshape(10, 2, 2), "rollout": rolled.cpu().reshape(10, 2, 2)}
-fig = show_attention_maps(split.x_test[:10], maps, titles=split.y_test[:10].tolist(), size=0.95)
-assert (rolled >= 0).all() and (rolled.sum(-1) <= 1 + 1e-5).all()  # a share of the CLS output
-assert torch.allclose(last.sum(-1) + attentions[-1].mean(dim=1)[:, 0, 0].cpu(), torch.ones(10))
-plt.show()
-
-# %% [markdown]
-# ## 8. What the model learned: the paper's Figure 7
-#
-# **Centre: position embeddings.** Tile (i, j) shows the cosine similarity of patch
-# (i, j)'s position vector with every other position. Untrained, the table is random
-# noise and every position is unlike the others. After training the vectors have
-# organised themselves: some positions have become alike, others opposite. With only
-# 2×2 positions there is little room for the smooth row-and-column pattern of the
-# paper's 14×14 grid; the point is that the structure was learned from data alone.
-#
-# Look for: in every tile, the patch's own square at 1 (yellow); the other squares near
-# 0 before training, strongly coloured after.
-
-# %%
-before = pos_embed_similarity(untrained_pos_embed.cpu())  # (4, 4)
-after = pos_embed_similarity(model.pos_embed.cpu())
-fig1 = plot_similarity_grid(before, model.grid_size, "untrained position table")
-fig2 = plot_similarity_grid(after, model.grid_size, "after training")
-off = ~torch.eye(4, dtype=torch.bool)
-print("mean |similarity| off the diagonal, untrained:", f"{before[off].abs().mean():.1f}")
-print("after training more than twice that:", bool(after[off].abs().mean() > 2 * before[off].abs().mean()))
-assert after[off].abs().mean() > 2 * before[off].abs().mean()  # training gave the table structure
-plt.show()
-
-# %% [markdown]
-# **Left: patch-embedding filters.** The patch embedding is a matrix E of shape
-# (P²·C, D) = (16, 64), stored as a conv kernel (64, 1, 4, 4). The paper shows the
-# principal components of the filters: the directions in 4×4 patch space that the 64
-# filters vary along most. A principal component analysis is a singular value
-# decomposition of the centred filter matrix; each right singular vector is one 4×4
-# component. Look for smooth, stroke-like patterns in the first components and finer,
-# checkered ones at the end, like the paper's "basis functions".
-
-# %%
-filters = model.patch_embed.proj.weight.detach().cpu().reshape(64, 16)  # (D, P·P)
-centred = filters - filters.mean(dim=0)
-_, singular, components = torch.linalg.svd(centred, full_matrices=False)  # components: (16, 16)
-share = singular**2 / (singular**2).sum()  # the variance each component explains
-assert_same("components are orthonormal", components @ components.T, torch.eye(16), atol=1e-5)
-fig = show_filters(
-    components.reshape(16, 4, 4),
-    titles=[f"{s:.0%}" for s in share.tolist()],
-    ncols=8,
-    title="principal components of the 64 patch filters (variance explained)",
+ablations = results["ablations_val_acc"]
+reference = ablations["chosen recipe"]["mean"]
+for name, a in ablations.items():
+    print(
+        f"{name:28s} validation {a['mean']:.4f} ± {a['std']:.4f}   ({100 * (a['mean'] - reference):+.2f} points)"
+    )
+names = list(ablations)
+fig = plotting.plot_accuracy_bars(
+    {n: ablations[n]["mean"] for n in names}, low=0.9, errors={n: ablations[n]["std"] for n in names}
 )
-assert (share[:-1] >= share[1:]).all()
+fig.axes[0].set_title("validation accuracy: the recipe, and one change at a time", fontsize=10)
+assert set(names) == {
+    "chosen recipe",
+    "no position embedding",
+    "patch size 2 (16 patches)",
+    "no shift augmentation",
+}
 plt.show()
 
 # %% [markdown]
-# ## 9. What matters: an ablation
+# ### Why we do not look inside this model
 #
-# Which parts of the recipe earn their keep? Training runs are too long to repeat here,
-# so these numbers come from `python benchmarks/digits.py --seeds 5` (the full recipe,
-# five seeds, one flag changed per row; the seed changes the initialisation, the batch
-# order and the shifts, never the split). Cost is per epoch, relative to the recipe.
-#
-# | model / recipe | test accuracy, mean ± std over 5 seeds | cost per epoch |
-# | --- | --- | --- |
-# | **ViT, the recipe above** (P = 4, 5 tokens) | **0.9884 ± 0.0053** | 1× (about 17 s for 80 epochs) |
-# | without position embedding (`--no-pos-embed`) | 0.9742 ± 0.0090 | 1× |
-# | without the shift augmentation (`--shift 0`) | 0.9733 ± 0.0090 | 1× |
-# | patch size 2 (16 patches, 17 tokens; `--patch-size 2`) | 0.9609 ± 0.0146 | about 2.2× |
-# | logistic regression (scikit-learn) | 0.9689 | under 0.1 s in all |
-# | RBF SVM (scikit-learn) | 0.9867 | under 0.1 s in all |
-#
-# - **Position embedding**: without it the model sees a bag of four patches, and
-#   loses about 1.4 points. Not everything, because a 4×4 patch often gives away
-#   where it sits (a stroke that runs into its lower edge).
-# - **The shift** is worth 1.5 points: with 1,347 images the model otherwise learns
-#   them by heart (training accuracy 1.0) and generalises less well.
-# - **Smaller patches** are not better here: 17 tokens cost twice as much per epoch
-#   and, in the same 80 epochs, learn more slowly. The paper's finding that smaller
-#   patches help (ViT-B/16 over B/32) needs far more data and training than this.
-#
-# Seconds depend on the machine and on what else it is doing; compare the rows by the
-# cost column, which is a ratio measured in one session.
+# The paper looks inside a trained ViT: its attention maps, its position table, its
+# filters (Figure 7). On a 2×2 grid there is almost nothing to see. Attention rollout
+# over 4 patches, for instance, is close to uniform: its entropy is near the largest
+# possible, ln 4. Notebook 07 looks inside a ViT trained on 28×28 images with a 7×7 grid.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+with torch.no_grad():
+    _, attentions = model.forward_with_attention(split.x_test.to(device))
+rolled = attention_rollout(attentions).cpu()  # (450, 4): what the CLS output took from each patch
+shares = rolled / rolled.sum(-1, keepdim=True)
+entropy = -(shares * shares.log()).sum(-1).mean()
+print(f"mean rollout entropy {entropy:.3f}, the maximum ln 4 = {math.log(4):.3f}")
+assert entropy > 0.9 * math.log(4)
 
 # %% [markdown]
 # ## Pitfall: a big learning rate without warm-up
 #
-# A rate that suits a small MLP can stall a Transformer. Adam's first steps rest on
-# statistics gathered from one or two batches, and at full size they can knock the
-# fresh model into a state it does not leave: it stops telling the digits apart and
-# predicts the same for every image. The symptom is the number notebook 05 computed for
-# an untrained model: the loss sits at ln(10) = 2.3026, the accuracy at chance, 0.10.
+# Adam divides each step by a running estimate of the gradient's size. In the first
+# steps that estimate rests on one or two batches, so the steps can be large and
+# erratic, and a fresh ViT can be knocked into a state it does not recover from: every
+# input gets the same answer and the loss sits at ln 10, the loss of a uniform guess.
+# Pre-norm blocks (notebook 04) make deep stacks easier to train, but not immune to this.
 #
-# Below, two short runs (6 epochs, a few seconds) with lr = 3·10⁻², fifteen times the
-# recipe's. Look for the run without warm-up stuck at ln(10) while the same rate,
-# reached over 2 epochs of warm-up, learns.
+# Three short runs of 6 epochs on the fitting images, graded on the validation images:
+# lr = 3·10⁻², fifteen times the recipe's, without and with 2 epochs of warm-up; then the
+# real fix, the recipe's own rate with warm-up. Look for the first stuck at ln 10, the
+# second learning but far from good, and the third clearly best.
 
 # %%
-data = (split.x_train, split.y_train, split.x_test, split.y_test)
+runs = {
+    "lr 3e-2, no warm-up": dict(lr=3e-2, warmup_epochs=0),
+    "lr 3e-2, 2 epochs warm-up": dict(lr=3e-2, warmup_epochs=2),
+    f"lr {DIGITS_TRAIN['lr']:.0e}, 2 epochs warm-up": dict(lr=DIGITS_TRAIN["lr"], warmup_epochs=2),
+}
 curves = {}
-for warmup in (0, 2):  # epochs of warm-up
-    torch.manual_seed(0)  # the same initial model both times
+for label, change in runs.items():
+    torch.manual_seed(0)  # the same initial model every time
     m = VisionTransformer(**config).to(device)
-    curves[warmup] = train(
-        m, *data, epochs=6, lr=3e-2, warmup_epochs=warmup, augment=digits_augment, device=device, progress=False
+    recipe = dict(DIGITS_TRAIN, epochs=6, **change)
+    curves[label] = train(
+        m, x_fit, y_fit, x_val, y_val, **recipe, augment=digits_augment, device=device, progress=False
     )
-stuck, fixed = curves[0], curves[2]
+stuck, warmed, fixed = curves.values()
 print("no warm-up, loss still near ln(10):", abs(stuck.train_loss[-1] - math.log(10)) < 0.2)
-print("with warm-up, loss far below ln(10):", fixed.train_loss[-1] < math.log(10) - 0.4)
-assert fixed.train_loss[-1] < stuck.train_loss[-1] - 0.3 and fixed.eval_acc[-1] > stuck.eval_acc[-1] + 0.1
+print("warm-up alone learns something, validation accuracy above 0.2:", warmed.eval_acc[-1] > 0.2)
+print("the recipe's rate does better still:", fixed.eval_acc[-1] > warmed.eval_acc[-1] + 0.1)
+assert stuck.eval_acc[-1] < 0.2 and fixed.eval_acc[-1] > warmed.eval_acc[-1] + 0.1 > stuck.eval_acc[-1] + 0.1
 
 # %%
-fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8, 2.6), dpi=80)
-for warmup, h in curves.items():
-    label = "no warm-up" if warmup == 0 else f"{warmup} epochs of warm-up"
+fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9, 3), dpi=90)
+for label, h in curves.items():
     ax1.plot(range(1, 7), h.train_loss, marker="o", label=label)
     ax2.plot(range(1, 7), h.eval_acc, marker="o", label=label)
 ax1.axhline(math.log(10), color="gray", linestyle=":", label="ln(10)")
-ax1.set(xlabel="epoch", ylabel="training loss")
-ax2.set(xlabel="epoch", ylabel="test accuracy", ylim=(0, 1))
+ax1.set(xlabel="epoch", ylabel="training loss", title="training loss")
+ax2.set(xlabel="epoch", ylabel="validation accuracy", ylim=(0, 1), title="validation accuracy")
 ax1.legend(fontsize=8)
-assert len(stuck.train_loss) == len(fixed.train_loss) == 6
+assert all(len(h.train_loss) == 6 for h in curves.values())
 plt.show()
 
 # %% [markdown]
-# The fix is what the recipe does: warm up, so that Adam's statistics settle while the
-# steps are still small, and keep the peak rate modest (2·10⁻³ here).
+# Warm-up keeps a too-large rate from doing harm at the start, but it does not make the
+# rate right: the fix is warm-up *and* a modest peak, chosen on validation data as in
+# section 3.
 #
 # ## Pitfall: grading the model on what it studied
 #
@@ -556,16 +539,13 @@ plt.show()
 train_acc, _ = evaluate(model, split.x_train, split.y_train)
 print("training accuracy above 0.99:", train_acc > 0.99)
 print("training accuracy above test accuracy:", train_acc > test_acc)
-assert train_acc >= test_acc
+assert train_acc > test_acc
 
 # %% [markdown]
-# A subtler version: picking the epoch with the best *test* accuracy. The curve in
-# section 4 wobbles, so its maximum is a lucky draw; reporting it is grading on the test
-# set and then choosing the grade. The fix: fix the recipe and the number of epochs in
-# advance, report the last epoch, and compare models on a validation set carved out of
-# the training images. (Honesty note: the recipe here was chosen among about a dozen
-# candidates by their five-seed test accuracy, a mild version of the same sin; a fresh
-# split would likely score a little lower.)
+# A subtler version: trying recipes, or epochs, on the test set and keeping the best.
+# Each try is a draw; the best of many draws is lucky, so the reported number flatters
+# the model. That is why section 3 chose on a validation split, and why the final run's
+# test accuracy was computed once, after the last epoch.
 
 # %% [markdown]
 # ## Exercises
@@ -585,7 +565,9 @@ typical = [
     int(torch.nonzero((split.y_test == d) & (predictions == d))[0, 0]) for d in (true_digit, predicted_digit)
 ]
 titles = [f"{true_digit}→{predicted_digit}"] * len(confused) + [f"a {true_digit}", f"a {predicted_digit}"]
-fig = show_images(split.x_test[torch.cat([confused, torch.tensor(typical)])], titles=titles, size=1.0)
+fig = plotting.show_images(
+    split.x_test[torch.cat([confused, torch.tensor(typical)])], titles=titles, size=1.1
+)
 assert true_digit != predicted_digit and len(confused) == mistakes.max() >= 1
 plt.show()
 
@@ -593,25 +575,28 @@ plt.show()
 # ### Exercise 2: how much does a shift hurt?
 #
 # The model was trained with shifts of at most half a pixel. Evaluate it on the test
-# images moved right by half a pixel and by a whole pixel (hint: `F.affine_grid` and
-# `F.grid_sample`, or `torch.roll` plus zeroing the wrapped column). What happens at one
-# pixel, and why might a model with 4 patches care so much?
+# images moved right by a quarter, a half, three quarters and a whole pixel (hint:
+# `random_shift` moves by a random amount; `F.affine_grid` and `F.grid_sample` move by a
+# fixed one). What happens at one pixel, and why might a model with 4 patches care?
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
 def shift_right(images, pixels):
     theta = torch.tensor([[1.0, 0.0, -pixels * 2 / images.shape[-1]], [0.0, 1.0, 0.0]])
-    grid = F.affine_grid(theta.expand(images.shape[0], 2, 3), list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, align_corners=False)
+    grid = torch.nn.functional.affine_grid(
+        theta.expand(images.shape[0], 2, 3), list(images.shape), align_corners=False
+    )
+    return torch.nn.functional.grid_sample(images, grid, align_corners=False)
 
 
 accs = {
     px: evaluate(model, shift_right(split.x_test, px), split.y_test)[0] for px in (0.0, 0.25, 0.5, 0.75, 1.0)
 }
-fig, ax = plt.subplots(figsize=(4, 2.2), dpi=80)
+fig, ax = plt.subplots(figsize=(5, 2.6), dpi=90)
 ax.bar([str(px) for px in accs], list(accs.values()), color="#8ab17d")
 ax.set(xlabel="test images shifted right by (pixels)", ylabel="test accuracy", ylim=(0, 1))
-assert accs[1.0] < accs[0.0]  # a whole pixel is 1/8 of the image, and moves ink across patch borders
+ax.set_title("a whole pixel is 1/8 of the image", fontsize=10)
+assert accs[1.0] < accs[0.0]  # a whole pixel moves ink across patch borders
 plt.show()
 
 # %% [markdown]
@@ -635,21 +620,17 @@ for p in (1, 2, 4, 8):
 # ## Summary
 #
 # - The `VisionTransformer` built in notebooks 01 to 05, unchanged, learns 8×8
-#   handwritten digits from 1,347 examples: about 0.99 test accuracy (five-seed mean
-#   0.9884), level with an RBF SVM (0.9867) and well above logistic regression (0.9689).
+#   handwritten digits from 1,347 examples; section 5 printed where it stands against
+#   logistic regression, an RBF SVM and k-NN, each tuned by cross-validation, and at what
+#   training cost.
 # - What it took: AdamW with weight decay on the matrices only, warm-up then cosine
-#   decay, label smoothing, and shifts of at most half a pixel; about 20 s on two CPU
-#   cores. Without warm-up a large rate leaves the loss stuck at ln(10).
-# - Judge on held-out data, with the recipe fixed in advance and baselines on the same
-#   split; training accuracy and the best test epoch both flatter the model.
-# - Attention rollout follows information through all layers and the residual
-#   (½A + ½I per layer); the learned position table and the patch filters show what
-#   training put into the model (the paper's Figure 7).
-# - Targets met: test accuracy ≥ 0.985 on the 25 % hold-out (five-seed mean), training
-#   ≤ 20 s on two cores, the whole notebook ≤ 45 s. The benchmark's last line:
-#   `mean_test_acc=0.9884 std=0.0053 mean_train_s=16.9 logreg_acc=0.9689 svm_acc=0.9867`
+#   decay, label smoothing, and shifts of a fraction of a pixel; the learning rate and
+#   the shift were chosen on a validation split. Without warm-up a large rate leaves the
+#   loss stuck at ln(10); with warm-up alone it is still the wrong rate.
+# - Honest numbers: choose on validation data, look at the test set once, tune the
+#   baselines with the same care, and report the mean and spread over seeds. Training
+#   accuracy, and the best of many test scores, both flatter the model.
+# - A 2×2 grid is too small to look inside.
 #
-# Back to the start: [01 · Patch embedding](01_patch_embedding.ipynb). To read next:
-# the paper itself, Dosovitskiy et al., *An Image is Worth 16x16 Words* (ICLR 2021,
-# arXiv:2010.11929), in particular section 4.5 and appendix D.8; then DeiT (Touvron et
-# al. 2021) for training ViTs without huge datasets.
+# Next: [07 · Inside a trained ViT](07_inside_a_trained_vit.ipynb), where a ViT trained on
+# Fashion-MNIST's 28×28 garments shows the paper's Figure 7 on a 7×7 grid.

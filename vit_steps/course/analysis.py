@@ -7,7 +7,11 @@
 - ``similarity_by_distance`` and ``mirror_similarity``: what a position table learned
   about the grid (Figure 7, centre).
 - ``filter_components``: principal components of the patch-embedding filters
-  (Figure 7, left).
+  (Figure 7, left); ``patch_components`` the same for the images' own patches, and
+  ``span_energy`` how much of the filters lies along such patterns.
+- ``neighbour_contrast``: one number for the locality of a position table.
+- ``foreground_share``: how much of a per-patch weight (attention, rollout) falls on
+  the object rather than the background.
 
 Letters: B batch, K classes, L layers, H heads, N patches (N+1 tokens with the CLS
 token), (h, w) the patch grid with N = h·w, P patch size, D dimension.
@@ -17,15 +21,19 @@ from __future__ import annotations
 
 import torch
 
-from .._checks import check_positive_int, check_tensor, is_int, require
+from .._checks import check_patchable, check_positive_int, check_tensor, is_int, is_number, require
 
 __all__ = [
     "attention_rollout",
     "confusion_matrix",
     "filter_components",
+    "foreground_share",
     "mean_attention_distance",
     "mirror_similarity",
+    "neighbour_contrast",
+    "patch_components",
     "similarity_by_distance",
+    "span_energy",
 ]
 
 
@@ -206,3 +214,118 @@ def filter_components(kernel: torch.Tensor, k: int = 28) -> tuple[torch.Tensor, 
     _, singular, vh = torch.linalg.svd(flat - flat.mean(dim=0), full_matrices=False)
     variance = singular**2
     return vh[:k].reshape(k, c, p, p).float(), (variance[:k] / variance.sum()).float()
+
+
+@torch.no_grad()
+def patch_components(images: torch.Tensor, patch_size: int, k: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Principal components of the images' own P×P patches, laid out like ``filter_components``.
+
+    images (B, C, H, W) -> (components (k, C, P, P), share of the variance each explains
+    (k,)), strongest first. Every patch of every image is one row of a (B·N, C·P·P)
+    matrix, flattened as (C, P, P) like a conv kernel; after removing the mean patch, its
+    right singular vectors are the directions the patches vary along: the best k-pattern
+    basis for describing them.
+    """
+    check_tensor(images, "images", 4, "(B, C, H, W)")
+    check_positive_int(k, "k")
+    b, c, h, w = images.shape
+    check_patchable(h, w, patch_size)
+    p = patch_size
+    rows = b * (h // p) * (w // p)
+    rank = min(rows, c * p * p)
+    if k > rank:
+        raise ValueError(
+            f"k must be at most min(B·N, C·P·P) = {rank} for images {tuple(images.shape)}, got {k}"
+        )
+    patches = torch.nn.functional.unfold(images.detach().double().cpu(), p, stride=p)  # (B, C·P·P, N)
+    flat = patches.transpose(1, 2).reshape(rows, c * p * p)
+    _, singular, vh = torch.linalg.svd(flat - flat.mean(dim=0), full_matrices=False)
+    variance = singular**2
+    return vh[:k].reshape(k, c, p, p).float(), (variance[:k] / variance.sum()).float()
+
+
+@torch.no_grad()
+def span_energy(kernel: torch.Tensor, components: torch.Tensor) -> float:
+    """Share of the filters' energy that lies in the span of k orthonormal patterns.
+
+    kernel (D, C, P, P), components (k, C, P, P) orthonormal, e.g. from
+    ``patch_components`` -> a number in [0, 1]: the squared length of the D filters'
+    projections onto the patterns, over the filters' total squared length. Filters that
+    respond only to those patterns score 1; random filters about k / (C·P·P).
+    """
+    check_tensor(kernel, "kernel", 4, "(D, C, P, P)")
+    check_tensor(components, "components", 4, "(k, C, P, P)")
+    if kernel.shape[1:] != components.shape[1:]:
+        raise ValueError(
+            f"components must have the filters' shape (k, {', '.join(map(str, kernel.shape[1:]))}), "
+            f"got {tuple(components.shape)}"
+        )
+    filters = kernel.detach().double().cpu().flatten(1)  # (D, C·P·P)
+    basis = components.detach().double().cpu().flatten(1)  # (k, C·P·P)
+    gap = (basis @ basis.T - torch.eye(basis.shape[0], dtype=torch.float64)).abs().max().item()
+    if gap > 1e-4:
+        raise ValueError(f"components must be orthonormal (V·Vᵀ = I), got max |V·Vᵀ - I| = {gap:.3g}")
+    total = (filters**2).sum().item()
+    if total == 0:
+        raise ValueError("kernel must have at least one non-zero weight, got all zeros")
+    return float(((filters @ basis.T) ** 2).sum().item() / total)
+
+
+@torch.no_grad()
+def neighbour_contrast(similarity: torch.Tensor, grid_size: tuple[int, int]) -> float:
+    """Locality in one number: mean similarity of grid neighbours minus that of all farther pairs.
+
+    similarity (N, N), e.g. from ``pos_embed_similarity`` -> a float. Neighbours share
+    an edge (grid distance 1); every other pair of distinct positions counts as farther.
+    About 0 for an untrained table; positive for one whose nearby positions are alike.
+    """
+    check_tensor(similarity, "similarity", 2, "(N, N)")
+    h, w = _check_grid(grid_size, similarity.shape[0], "positions")
+    if similarity.shape[1] != similarity.shape[0]:
+        raise ValueError(f"similarity must be square (N, N), got {tuple(similarity.shape)}")
+    coords = _grid_coordinates(h, w)
+    distance = torch.cdist(coords, coords)
+    near = (distance - 1).abs() < 1e-6
+    far = distance > 1 + 1e-6
+    if not near.any() or not far.any():
+        raise ValueError(
+            f"grid {h}x{w} needs both neighbours and farther pairs, got a grid too small for both"
+        )
+    s = similarity.detach().double().cpu()
+    return float(s[near].mean() - s[far].mean())
+
+
+@torch.no_grad()
+def foreground_share(
+    weights: torch.Tensor, images: torch.Tensor, patch_size: int, threshold: float = 0.1
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """How much of a per-patch weight falls on the object, against the object's share of patches.
+
+    weights (B, N) >= 0, one per patch (e.g. the CLS row of an attention map, or
+    ``attention_rollout``); images (B, C, H, W), raw pixels in [0, 1], with
+    N = (H/P)·(W/P). A patch is foreground when its mean pixel is above ``threshold``.
+    -> (share of each image's weight on foreground patches (B,), share of its patches
+    that are foreground (B,)). Each image's weights are scaled to sum to 1 first. Equal
+    shares: the weight ignores the object; a larger first share: it favours it.
+    """
+    check_tensor(weights, "weights", 2, "(B, N)")
+    check_tensor(images, "images", 4, "(B, C, H, W)")
+    require(is_number(threshold), "threshold", "a number", threshold)
+    b, _, h, w = images.shape
+    gh, gw = check_patchable(h, w, patch_size)
+    if tuple(weights.shape) != (b, gh * gw):
+        raise ValueError(
+            f"weights for {b} images of {gh}x{gw} patches must have shape ({b}, {gh * gw}), "
+            f"got {tuple(weights.shape)}"
+        )
+    wts = weights.detach().double().cpu()
+    if (wts < 0).any():
+        raise ValueError(f"weights must be >= 0, got a smallest weight of {wts.min().item():.3g}")
+    totals = wts.sum(dim=1, keepdim=True)
+    if (totals == 0).any():
+        raise ValueError("every image needs a positive total weight, got an image whose weights are all 0")
+    patch_means = torch.nn.functional.avg_pool2d(
+        images.detach().double().cpu().mean(dim=1, keepdim=True), patch_size
+    )
+    foreground = (patch_means.flatten(1) > threshold).double()  # (B, N)
+    return ((wts / totals) * foreground).sum(dim=1).float(), foreground.mean(dim=1).float()

@@ -30,10 +30,26 @@ def versions() -> dict[str, str]:
 
     return {
         "python": platform.python_version(),
-        "torch": torch.__version__,
+        "torch": str(
+            torch.__version__
+        ),  # a TorchVersion is not a plain str: torch.load(weights_only=True) refuses it
         "numpy": numpy.__version__,
         "scikit-learn": sklearn.__version__,
     }
+
+
+def _command() -> str:
+    # How this process was started, as a reader would type it: "python -m tools.x" for
+    # modules run with -m, "python benchmarks/x.py ..." for scripts.
+    script = Path(sys.argv[0]).resolve()
+    try:
+        relative = script.relative_to(RESULTS_DIR.parents[1])
+    except ValueError:
+        relative = Path(os.path.relpath(script))
+    started = (
+        f"-m {'.'.join(relative.with_suffix('').parts)}" if relative.parts[0] == "tools" else str(relative)
+    )
+    return " ".join(["python", started, *sys.argv[1:]])
 
 
 def write_results(name: str, figures: dict, results_dir: Path = RESULTS_DIR) -> Path:
@@ -43,7 +59,7 @@ def write_results(name: str, figures: dict, results_dir: Path = RESULTS_DIR) -> 
     if not isinstance(figures, dict):
         raise ValueError(f"figures must be a dict, got {type(figures).__name__}")
     record = {
-        "command": "python " + " ".join([os.path.relpath(sys.argv[0])] + sys.argv[1:]),
+        "command": _command(),
         "date": datetime.date.today().isoformat(),
         "versions": versions(),
         "threads": torch.get_num_threads(),
