@@ -17,6 +17,7 @@ EXPECTED = [
     "04_transformer_encoder",
     "05_classification_loss",
     "06_train_on_digits",
+    "07_inside_a_trained_vit",
 ]
 SOURCE_NAMES = sorted(p.stem for p in SOURCES.glob("[0-9][0-9]_*.py"))
 MACHINE_PATH = re.compile(r"(/root/|/home/|/tmp/|/work/|/Users/|ipykernel_\d+|site-packages)")

@@ -17,7 +17,7 @@ import torch
 
 from .._checks import check_positive_int, check_tensor, require
 
-__all__ = ["BASELINE_GRIDS", "tuned_baselines"]
+__all__ = ["BASELINE_GRIDS", "SmallCNN", "tuned_baselines"]
 
 # The grids: wide enough that the best value is inside them, not at an edge.
 BASELINE_GRIDS = {
@@ -74,3 +74,41 @@ def tuned_baselines(
             "seconds": time.perf_counter() - start,
         }
     return results
+
+
+class SmallCNN(torch.nn.Module):
+    """A small convolutional network, the inductive-bias baseline for notebook 07.
+
+    (B, C, H, W) -> (B, K). Three 3x3 conv blocks (conv, BatchNorm, ReLU; the first two
+    halve the resolution, so a 28x28 image is worked on at 28, 14 and 7 pixels), global average pooling, one Linear layer. Its built-in
+    assumptions are the ones a ViT has to learn: locality (3x3 kernels) and translation
+    equivariance (the same kernel everywhere). ``width`` sets the channels (w, 2w, 4w).
+    """
+
+    def __init__(self, *, in_channels: int, num_classes: int, width: int = 32):
+        super().__init__()
+        check_positive_int(in_channels, "in_channels")
+        check_positive_int(num_classes, "num_classes")
+        check_positive_int(width, "width")
+        nn = torch.nn
+
+        def block(c_in, c_out, pool):
+            layers = [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+            return layers + ([nn.MaxPool2d(2)] if pool else [])
+
+        self.features = nn.Sequential(
+            *block(in_channels, width, True),
+            *block(width, 2 * width, True),
+            *block(2 * width, 4 * width, False),
+        )
+        self.head = nn.Linear(4 * width, num_classes)
+        self.in_channels = in_channels
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Images (B, C, H, W) -> logits (B, K)."""
+        check_tensor(images, "images", 4, "(B, C, H, W)")
+        if images.shape[1] != self.in_channels:
+            raise ValueError(
+                f"expected images with {self.in_channels} channels, got {images.shape[1]} channels"
+            )
+        return self.head(self.features(images).mean(dim=(2, 3)))
