@@ -3,9 +3,9 @@ filter measures, each against an independent computation or a case whose answer 
 
 import pytest
 import torch
+from _tiny import tiny_vit
 from torch.testing import assert_close
 
-from vit_steps import VisionTransformer
 from vit_steps.course.analysis import (
     attention_rollout,
     confusion_matrix,
@@ -14,15 +14,6 @@ from vit_steps.course.analysis import (
     mirror_similarity,
     similarity_by_distance,
 )
-
-
-def tiny(**overrides):
-    torch.manual_seed(0)
-    args = dict(
-        image_size=8, patch_size=4, in_channels=1, num_classes=10, dim=16, depth=1, heads=2, mlp_dim=32
-    )
-    return VisionTransformer(**(args | overrides))
-
 
 # --- confusion matrix ------------------------------------------------------------------
 
@@ -105,7 +96,7 @@ def test_rollout_accounts_for_the_residual():
 
 
 def test_rollout_of_a_real_model_has_one_weight_per_patch():
-    model = tiny(depth=2).eval()
+    model = tiny_vit(depth=2).eval()
     _, attentions = model.forward_with_attention(torch.rand(3, 1, 8, 8))
     rolled = attention_rollout(attentions)
     assert rolled.shape == (3, 4) and (rolled >= 0).all() and (rolled.sum(-1) <= 1 + 1e-6).all()
@@ -163,7 +154,7 @@ def test_attention_distance_keeps_layers_and_heads_apart():
 
 
 def test_attention_distance_of_a_real_model():
-    model = tiny(image_size=16, depth=2).eval()
+    model = tiny_vit(image_size=16, depth=2).eval()
     _, attentions = model.forward_with_attention(torch.rand(2, 1, 16, 16))
     distance = mean_attention_distance(attentions, model.grid_size, patch_size=4)
     assert distance.shape == (2, 2)

@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
+from _tiny import tiny_vit  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.testing import assert_close  # noqa: E402
 
@@ -19,19 +20,9 @@ from vit_steps.course.plotting import (  # noqa: E402
     plot_accuracy_bars,
     plot_confusion_matrix,
     plot_history,
-    show_attention_maps,
-    show_filters,
 )
 from vit_steps.course.recipes import DIGITS_MODEL, DIGITS_TRAIN, digits_augment  # noqa: E402
 from vit_steps.course.training import History, evaluate, make_optimizer, make_scheduler, train  # noqa: E402
-
-
-def tiny(**overrides):
-    torch.manual_seed(0)
-    args = dict(
-        image_size=8, patch_size=4, in_channels=1, num_classes=10, dim=16, depth=1, heads=2, mlp_dim=32
-    )
-    return VisionTransformer(**(args | overrides))
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +34,7 @@ def digits():
 
 
 def test_optimizer_decays_weight_matrices_only():
-    model = tiny()
+    model = tiny_vit()
     model.head.bias.requires_grad_(False)  # frozen parameters are left out
     opt = make_optimizer(model, lr=1e-3, weight_decay=0.05)
     decay, no_decay = opt.param_groups
@@ -72,7 +63,7 @@ def test_optimizer_asks_the_model_what_not_to_decay():
     decay, no_decay = make_optimizer(model, lr=1e-3, weight_decay=0.1).param_groups
     assert [p is model.decay for p in decay["params"]] == [True]
     assert [p is model.keep for p in no_decay["params"]] == [True]
-    assert tiny().no_weight_decay() == {"cls_token", "pos_embed"}
+    assert tiny_vit().no_weight_decay() == {"cls_token", "pos_embed"}
 
 
 @pytest.mark.parametrize(
@@ -84,13 +75,13 @@ def test_optimizer_asks_the_model_what_not_to_decay():
     ],
 )
 def test_optimizer_refuses_bad_inputs(kwargs, message):
-    kwargs = {"model": tiny(), **kwargs}
+    kwargs = {"model": tiny_vit(), **kwargs}
     with pytest.raises(ValueError, match=message):
         make_optimizer(**kwargs)
 
 
 def test_optimizer_refuses_a_frozen_model():
-    model = tiny().requires_grad_(False)
+    model = tiny_vit().requires_grad_(False)
     with pytest.raises(ValueError, match="no trainable parameters"):
         make_optimizer(model, 1e-3, 0.0)
 
@@ -145,7 +136,7 @@ def test_schedule_refuses_a_non_optimizer():
 
 
 def test_evaluate_counts_hits_and_restores_the_mode(digits):
-    model = tiny().train()
+    model = tiny_vit().train()
     x, y = digits.x_test[:70], digits.y_test[:70]
     acc, pred = evaluate(model, x, y, batch_size=32)  # three batches, the last one short
     with torch.no_grad():
@@ -175,7 +166,7 @@ def test_evaluate_counts_hits_and_restores_the_mode(digits):
 )
 def test_evaluate_refuses_bad_inputs(images, labels, message):
     with pytest.raises(ValueError, match=message):
-        evaluate(tiny(), images, labels)
+        evaluate(tiny_vit(), images, labels)
 
 
 def test_evaluate_refuses_a_non_model_and_a_bad_batch_size():
@@ -183,14 +174,14 @@ def test_evaluate_refuses_a_non_model_and_a_bad_batch_size():
     with pytest.raises(ValueError, match="model must be an nn.Module"):
         evaluate(lambda t: t, x, y)
     with pytest.raises(ValueError, match="batch_size must be a positive int"):
-        evaluate(tiny(), x, y, batch_size=0)
+        evaluate(tiny_vit(), x, y, batch_size=0)
 
 
 # --- the training loop --------------------------------------------------------------
 
 
 def test_train_learns_and_records_every_epoch(digits):
-    model = tiny()
+    model = tiny_vit()
     x_test, y_test = digits.x_test[:200], digits.y_test[:200]
     before, _ = evaluate(model, x_test, y_test)
     history = train(
@@ -217,7 +208,7 @@ def test_train_learns_and_records_every_epoch(digits):
 
 def test_train_is_repeatable_with_a_seed(digits):
     x, y = digits.x_train[:128], digits.y_train[:128]
-    models = [tiny(), tiny()]
+    models = [tiny_vit(), tiny_vit()]
     histories = [
         train(m, x, y, epochs=2, warmup_epochs=0, batch_size=32, seed=7, progress=False) for m in models
     ]
@@ -225,14 +216,14 @@ def test_train_is_repeatable_with_a_seed(digits):
     assert histories[0].eval_acc == []  # no held-out set given, none measured
     for a, b in zip(models[0].parameters(), models[1].parameters(), strict=True):
         assert torch.equal(a, b)
-    other = tiny()
+    other = tiny_vit()
     train(other, x, y, epochs=2, warmup_epochs=0, batch_size=32, seed=8, progress=False)
     assert not torch.equal(other.head.weight, models[0].head.weight)
 
 
 def test_train_without_smoothing_or_decay(digits):
     history = train(
-        tiny(),
+        tiny_vit(),
         digits.x_train[:64],
         digits.y_train[:64],
         epochs=1,
@@ -253,10 +244,10 @@ def test_train_hands_every_batch_to_the_augmentation(digits):
         assert isinstance(generator, torch.Generator)  # the loop's own, so runs repeat
         return images.flip(-1)
 
-    train(tiny(), x, y, epochs=2, batch_size=32, warmup_epochs=0, augment=flip_and_record, progress=False)
+    train(tiny_vit(), x, y, epochs=2, batch_size=32, warmup_epochs=0, augment=flip_and_record, progress=False)
     assert seen == [32, 32, 32, 4] * 2  # every batch of both epochs, the last one short
     # The augmentation changes what is learned: the same seed without it ends elsewhere.
-    plain, flipped = tiny(), tiny()
+    plain, flipped = tiny_vit(), tiny_vit()
     train(plain, x, y, epochs=1, warmup_epochs=0, progress=False)
     train(flipped, x, y, epochs=1, warmup_epochs=0, augment=digits_augment, progress=False)
     assert not torch.equal(plain.head.weight, flipped.head.weight)
@@ -287,7 +278,7 @@ X, Y = torch.rand(8, 1, 8, 8), torch.zeros(8, dtype=torch.long)
 def test_train_refuses_bad_inputs(args, kwargs, message):
     kwargs = {"progress": False, "epochs": 2, "warmup_epochs": 1, **kwargs}
     with pytest.raises(ValueError, match=message):
-        train(tiny(), *args, **kwargs)
+        train(tiny_vit(), *args, **kwargs)
 
 
 def test_train_refuses_a_non_model():
@@ -308,24 +299,19 @@ def test_training_figures_draw_and_refuse_bad_inputs():
     history = History(train_loss=[2.0, 1.0], train_acc=[0.5, 0.9], eval_acc=[0.4, 0.8], lr=[1.0, 0.0])
     figures = [
         plot_history(history, "demo"),
-        plot_accuracy_bars({"a": 0.97, "b": 0.99}),
+        plot_accuracy_bars({"a": 0.97, "b": 0.99}, errors={"a": 0.005}),
         plot_confusion_matrix(torch.tensor([[3, 1], [0, 4]]), "demo"),
-        show_attention_maps(torch.rand(2, 1, 8, 8), torch.rand(2, 2, 2), titles=["x", "y"]),
-        show_attention_maps(torch.rand(3, 1, 8, 8), {"a": torch.rand(3, 2, 2), "b": torch.rand(3, 4, 4)}),
-        show_filters(torch.randn(5, 4, 4), titles=list("abcde"), ncols=3, title="demo"),
     ]
     assert all(isinstance(f, plt.Figure) for f in figures)
-    assert len(figures[0].axes) == 2 and len(figures[3].axes) == 4 and len(figures[4].axes) == 9
+    assert len(figures[0].axes) == 2
+    assert len(figures[1].axes[0].containers) == 2  # the bars, and one error bar (for "a" only)
     plt.close("all")
     for call, message in [
         (lambda: plot_history(History()), "history must be a History with at least one epoch"),
         (lambda: plot_accuracy_bars({}), "accuracies must be a non-empty dict"),
+        (lambda: plot_accuracy_bars({"a": 0.9}, errors={"b": 0.01}), "errors must name only models"),
         (lambda: plot_accuracy_bars({"a": 1.5}), r"accuracy of 'a' must be a number in \[0, 1\]"),
         (lambda: plot_confusion_matrix(torch.zeros(2, 3)), r"matrix must be square \(K, K\)"),
-        (lambda: show_attention_maps(torch.rand(2, 1, 8, 8), torch.rand(3, 2, 2)), "one map per image"),
-        (lambda: show_attention_maps(torch.rand(1, 1, 8, 8), torch.rand(1, 3, 3)), "does not tile"),
-        (lambda: show_attention_maps(torch.rand(1, 1, 8, 8), {}), "maps must be a"),
-        (lambda: show_filters(torch.rand(4, 4)), "filters must have 3 dimensions"),
     ]:
         with pytest.raises(ValueError, match=message):
             call()

@@ -28,11 +28,9 @@ __all__ = [
     "plot_position_channels",
     "plot_similarity_grid",
     "plot_similarity_grids",
-    "show_attention_maps",
     "show_attention_rows",
     "show_component_rows",
     "show_feature_maps",
-    "show_filters",
     "show_image",
     "show_images",
     "show_patch_grid",
@@ -261,25 +259,20 @@ def plot_accuracy_bars(
     for name, acc in accuracies.items():
         require(is_number(acc) and 0.0 <= acc <= 1.0, f"accuracy of {name!r}", "a number in [0, 1]", acc)
     names = list(accuracies)
-    fig, ax = plt.subplots(figsize=(6, 0.45 * len(names) + 0.9), dpi=80)
     errors = errors or {}
     if not set(errors) <= set(names):
         raise ValueError(f"errors must name only models in accuracies {names}, got {sorted(errors)}")
-    xerr = [errors.get(n, 0.0) for n in names]
-    bars = ax.barh(
-        names, [accuracies[n] - low for n in names], left=low, color="#8ab17d", xerr=xerr, capsize=3
-    )
+    fig, ax = plt.subplots(figsize=(7, 0.5 * len(names) + 1.0), dpi=90)
+    bars = ax.barh(names, [accuracies[n] - low for n in names], left=low, color="#8ab17d")
     for bar, name in zip(bars, names, strict=True):
-        ax.text(
-            accuracies[name] + 0.001,
-            bar.get_y() + bar.get_height() / 2,
-            f"{accuracies[name]:.4f}",
-            va="center",
-            fontsize=8,
-        )
-    ax.set_xlim(low, 1.0 + (1.0 - low) * 0.12)
+        y, err = bar.get_y() + bar.get_height() / 2, errors.get(name, 0.0)
+        if name in errors:  # one standard deviation over seeds
+            ax.errorbar(accuracies[name], y, xerr=err, fmt="none", ecolor="#333", capsize=4)
+        ax.text(accuracies[name] + err + 0.002, y, f"{accuracies[name]:.4f}", va="center", fontsize=9)
+    ax.set_xlim(low, 1.0 + (1.0 - low) * 0.15)
     ax.invert_yaxis()
-    ax.set_xlabel(f"{title} (axis starts at {low})")
+    ax.tick_params(labelsize=9)
+    ax.set_xlabel(f"{title} (axis starts at {low})", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
@@ -312,84 +305,6 @@ def plot_confusion_matrix(matrix: torch.Tensor, title: str = ""):
         ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def show_attention_maps(images: torch.Tensor, maps, titles=None, size: float = 1.2):
-    """Each image in the top row, and under it one row per map laid over the image.
-
-    images (B, 1 or 3, H, W); maps: one (B, h, w) tensor, one weight per patch (e.g.
-    attention rollout reshaped to the patch grid), or a dict {row name: (B, h, w)}.
-    Each map is scaled up to the image by repeating pixels, so patch borders stay
-    sharp; every row shares one colour scale from 0 to its largest weight. Returns the figure.
-    """
-    check_tensor(images, "images", 4, "(B, C, H, W)")
-    if isinstance(maps, torch.Tensor):
-        maps = {"attention": maps}
-    if not isinstance(maps, dict) or not maps:
-        raise ValueError(
-            f"maps must be a (B, h, w) tensor or a non-empty dict of them, got {type(maps).__name__}"
-        )
-    b, _, h, w = images.shape
-    rows = []
-    for name, m in maps.items():
-        check_tensor(m, f"maps[{name!r}]", 3, "(B, h, w)")
-        if m.shape[0] != b:
-            raise ValueError(f"maps[{name!r}] must have one map per image ({b}), got {m.shape[0]}")
-        gh, gw = m.shape[1:]
-        if h % gh or w % gw:
-            raise ValueError(f"a {gh}x{gw} map does not tile a {h}x{w} image evenly")
-        rows.append(
-            (name, m.detach().float().cpu().repeat_interleave(h // gh, 1).repeat_interleave(w // gw, 2))
-        )
-    fig, axes = plt.subplots(
-        1 + len(rows), b, figsize=(b * size, (1 + len(rows)) * size * 1.1), dpi=80, squeeze=False
-    )
-    for i in range(b):
-        show_image(images[i], axes[0, i], None if titles is None else str(titles[i]))
-        for r, (_, big) in enumerate(rows, 1):
-            show_image(images[i], axes[r, i])
-            axes[r, i].imshow(
-                big[i].numpy(), cmap="inferno", alpha=0.65, vmin=0, vmax=float(big.max()) or 1.0
-            )
-    axes[0, 0].set_ylabel("digit", fontsize=8)
-    for r, (name, _) in enumerate(rows, 1):
-        axes[r, 0].set_ylabel(name, fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def show_filters(filters: torch.Tensor, titles=None, ncols: int = 8, size: float = 0.9, title: str = ""):
-    """Small kernels (K, P, P) as a grid, each on its own symmetric colour scale.
-
-    Blue is negative, red positive, white zero: a filter answers "how much does this
-    patch look like me". Returns the figure.
-    """
-    check_tensor(filters, "filters", 3, "(K, P, P)")
-    check_positive_int(ncols, "ncols")
-    n = filters.shape[0]
-    ncols = min(ncols, n)
-    nrows = -(-n // ncols)
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(ncols * size, nrows * size * 1.15 + 0.3), dpi=80, squeeze=False
-    )
-    for i, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
-        if i >= n:
-            ax.axis("off")
-            continue
-        f = filters[i].detach().float().cpu()
-        scale = float(f.abs().max()) or 1.0
-        ax.imshow(f.numpy(), cmap="RdBu_r", vmin=-scale, vmax=scale)
-        if titles is not None:
-            ax.set_title(str(titles[i]), fontsize=7)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
-# --- notebook 02 (CLS token) ---------------------------------------------------------
 
 
 def show_token_rows(sequences: torch.Tensor, titles, title: str = ""):
@@ -539,16 +454,10 @@ def plot_curves(curves: dict, xlabel: str = "step", ylabel: str = "loss", title:
     for name, ys in curves.items():
         ok = isinstance(ys, list | tuple) and len(ys) > 0 and all(is_number(y) for y in ys)
         require(ok, f"curves[{name!r}]", "a non-empty list of numbers", ys)
-    fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=80, layout="constrained")
-    for name, ys in curves.items():
-        ax.plot(range(len(ys)), list(ys), marker="o", markersize=3, label=str(name))
-    ax.xaxis.get_major_locator().set_params(integer=True)  # steps are whole numbers
-    ax.set_xlabel(xlabel, fontsize=10)
-    ax.set_ylabel(ylabel, fontsize=10)
-    ax.tick_params(labelsize=9)
-    ax.legend(fontsize=9)
-    if title:
-        ax.set_title(title, fontsize=11)
+    fig = plot_lines(
+        {name: (list(range(len(ys))), list(ys)) for name, ys in curves.items()}, xlabel, ylabel, title
+    )
+    fig.axes[0].xaxis.get_major_locator().set_params(integer=True)  # steps are whole numbers
     return fig
 
 
