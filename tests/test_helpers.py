@@ -1,16 +1,12 @@
 """The shared notebook helpers: stable printing, equality checks, the photo, the figures."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from vit_steps.course.data import grace_hopper  # noqa: E402
-from vit_steps.course.display import assert_same, rounded  # noqa: E402
-from vit_steps.course.plotting import (  # noqa: E402
+from vit_steps.course.data import grace_hopper
+from vit_steps.course.display import assert_same, rounded
+from vit_steps.course.plotting import (
     PIPELINE_STEPS,
     draw_pipeline,
     plot_similarity_grid,

@@ -1,24 +1,13 @@
 """The figures notebook 01 draws: patch sequence, weight-to-kernel sources, feature maps."""
 
-import matplotlib
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from vit_steps.course.plotting import (  # noqa: E402
+from vit_steps.course.plotting import (
     show_feature_maps,
     show_patch_sequence,
     show_weight_to_kernel,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _filters():

@@ -1,25 +1,14 @@
 """The figures of notebook 02 (CLS token): what they draw, and the inputs they refuse."""
 
-import matplotlib
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from vit_steps.course.plotting import (  # noqa: E402
+from vit_steps.course.plotting import (
     plot_curves,
     plot_distance_grids,
     show_patch_weights,
     show_token_rows,
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 def _colour_limits(ax):

@@ -1,15 +1,11 @@
 """The figures of notebook 03: channels of a position table, and heatmaps with colour bars."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from vit_steps.course.plotting import plot_heatmaps, plot_position_channels  # noqa: E402
+from vit_steps.course.plotting import plot_heatmaps, plot_position_channels
 
 
 def test_position_channels_draws_dots_and_smooth_lines():

@@ -1,14 +1,10 @@
 """Tests for notebook 04's figures: the encoder-block diagram and one query's attention on a photo."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from vit_steps.course.plotting import draw_encoder_block, show_query_attention  # noqa: E402
+from vit_steps.course.plotting import draw_encoder_block, show_query_attention
 
 
 def _texts(ax):

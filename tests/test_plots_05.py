@@ -1,14 +1,10 @@
 """The figure of notebook 05: gradient norms per parameter group, as bars on a log axis."""
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+from matplotlib.colors import to_hex
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-from matplotlib.colors import to_hex  # noqa: E402
-
-from vit_steps.course.plotting import plot_gradient_norms  # noqa: E402
+from vit_steps.course.plotting import plot_gradient_norms
 
 
 def test_gradient_norms_draw_one_bar_per_group_with_its_colour():

@@ -1,27 +1,15 @@
 """Notebook 07's figures: each draws what it is given, and refuses what it cannot draw."""
 
-import matplotlib
+import pytest
+import torch
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-
-from vit_steps.course.plotting import (  # noqa: E402
+from vit_steps.course.plotting import (
     plot_attention_distance,
     plot_lines,
     plot_similarity_grids,
     show_attention_rows,
     show_component_rows,
 )
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
-
 
 # --- show_component_rows ---------------------------------------------------------------
 

@@ -3,26 +3,22 @@ figures in vit_steps.course.plotting. Tiny models and a few steps: no timing ass
 
 import math
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from _tiny import tiny_vit
+from torch import nn
+from torch.testing import assert_close
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from _tiny import tiny_vit  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.testing import assert_close  # noqa: E402
-
-from vit_steps import VisionTransformer  # noqa: E402
-from vit_steps.course.data import load_digits_split  # noqa: E402
-from vit_steps.course.plotting import (  # noqa: E402
+from vit_steps import VisionTransformer
+from vit_steps.course.data import load_digits_split
+from vit_steps.course.plotting import (
     plot_accuracy_bars,
     plot_confusion_matrix,
     plot_history,
 )
-from vit_steps.course.recipes import DIGITS_MODEL, DIGITS_TRAIN, digits_augment  # noqa: E402
-from vit_steps.course.training import History, evaluate, make_optimizer, make_scheduler, train  # noqa: E402
+from vit_steps.course.recipes import DIGITS_MODEL, DIGITS_TRAIN, digits_augment
+from vit_steps.course.training import History, evaluate, make_optimizer, make_scheduler, train
 
 
 @pytest.fixture(scope="module")
