@@ -46,6 +46,9 @@ from vit_steps.course.training import evaluate, train
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT = ROOT / "checkpoints" / "fashion_vit.pt"
 SEED = 0
+AUGMENT_NAME = (
+    f"random_flip after random_crop(padding={FASHION_PADDING})" if FASHION_PADDING else "random_flip"
+)
 
 
 def sha256(path: Path) -> str:
@@ -116,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     files = [folder / name for split in ("train", "test") for name in FILES[split]]
     meta = {
-        "command": "python -m tools.train_checkpoint " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": " ".join(["python -m tools.train_checkpoint", *(sys.argv[1:] if argv is None else argv)]),
         "seed": SEED,
-        "recipe": {**recipe, "augment": f"random_flip after random_crop(padding={FASHION_PADDING})"},
+        "recipe": {**recipe, "augment": AUGMENT_NAME},
         "max_steps": args.max_steps,
         "train_images": len(y_train),
         "data_dir": "bundled subset" if args.subset else str(folder),
