@@ -3,17 +3,28 @@
 import functools
 import http.server
 import json
-import shutil
 import threading
 
 import nbformat
 import pytest
 
 from tools.build_notebooks import NOTEBOOKS, execute
-from tools.workshop import SOLUTION_TAG, slide_decks, stored_notebooks, student_copies
+from tools.workshop import (
+    SLIDE_HEIGHT,
+    SLIDE_WIDTH,
+    SOLUTION_TAG,
+    find_chromium,
+    measure_decks,
+    overflowing,
+    slide_decks,
+    slide_exporter,
+    stored_notebooks,
+    student_copies,
+)
+from vit_steps.exercises import EXERCISES
 
 NAMES = [p.stem for p in stored_notebooks()]
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = find_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +55,10 @@ def test_student_copy_has_no_solutions_or_outputs_and_runs(name, student_dir):
     # Everything left for the learner still runs top to bottom.
     execute(copy, cwd=student_dir)
     assert all(c.execution_count for c in copy.cells if c.cell_type == "code")
+    # The checker calls stay, and an untouched exercise says so instead of failing.
+    printed = "".join(o.get("text", "") for c in copy.cells if c.cell_type == "code" for o in c.outputs)
+    for exercise_id in (i for i, e in EXERCISES.items() if e.notebook == name):
+        assert f"Exercise {exercise_id}: not attempted yet." in printed
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -107,3 +122,38 @@ def test_slide_deck_renders_in_headless_chromium(name, server, browser):
     assert page.evaluate("document.querySelectorAll('.reveal .slides section img').length") >= 1
     assert failed == [], f"failed requests: {failed}"
     page.close()
+
+
+@pytest.fixture(scope="module")
+def measured(slides_dir, browser):
+    return measure_decks(slides_dir, browser)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_slide_fits_1280_by_800(name, measured):
+    slides = measured[f"{name}.slides.html"]
+    assert len(slides) >= 5
+    too_big = [
+        f"slide {s['h']}/{s['v']} ({s['text']!r}): {s['width']}×{s['height']} px, {s['clipped']} cut-off boxes"
+        for s in overflowing(slides)
+    ]
+    assert too_big == [], f"{name}: content larger than {SLIDE_WIDTH}×{SLIDE_HEIGHT}:\n" + "\n".join(too_big)
+
+
+def test_the_fit_check_sees_an_overflowing_slide_and_the_layout_fixes_it(tmp_path, browser):
+    """A slide with 60 lines of output is reported as too tall; laid out, it fits on three."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# A deck"), nbformat.v4.new_markdown_cell("## Long")]
+    long = nbformat.v4.new_code_cell("print(1)")
+    long.outputs = [nbformat.v4.new_output("stream", name="stdout", text="a line\n" * 60)]
+    nb.cells.append(long)
+    for cell in nb.cells:
+        cell.metadata["slideshow"] = {"slide_type": "slide" if cell.cell_type == "markdown" else "-"}
+    slide_decks(tmp_path, notebooks=[])  # only the assets next to the decks
+    for name, fit in (("raw", False), ("laid_out", True)):
+        html, _ = slide_exporter(fit=fit).from_notebook_node(nb)
+        (tmp_path / f"{name}.slides.html").write_text(html, encoding="utf-8")
+    measured = measure_decks(tmp_path, browser)
+    assert [s["h"] for s in overflowing(measured["raw.slides.html"])] == [1]
+    laid_out = measured["laid_out.slides.html"]
+    assert overflowing(laid_out) == [] and len(laid_out) > len(measured["raw.slides.html"])
