@@ -49,6 +49,7 @@ from vit_steps.course.plotting import (
     show_patch_sequence,
     show_weight_to_kernel,
 )
+from vit_steps.exercises import check, hidden_answer
 from vit_steps.model import count_parameters, vit_from_config
 from vit_steps.patch_embedding import (
     PatchEmbed,
@@ -550,30 +551,55 @@ plt.show()
 #
 # Pixel (row 100, column 37) of the green channel. Which patch n holds it, and at which
 # position k inside that patch's 768 numbers? Work it out with `//` and `%`, then check
-# against `patches` from section 2.
+# against `patches` from section 2. Give `check` the pair `(n, k)`.
+
+# %%
+answer = None  # your answer: (n, k)
+check("01.1", answer)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-py, px, ch = 100, 37, 1  # pixel row, pixel column, channel (1 = green)
-n = (py // P) * grid_w + (px // P)  # which patch: grid row, then grid column
-k = ch * P * P + (py % P) * P + (px % P)  # where inside the patch: (C, P, P) order
-print(f"patch n = {n}, position k = {k}")
-assert_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[0, ch, py, px])
+with hidden_answer():
+    py, px, ch = 100, 37, 1  # pixel row, pixel column, channel (1 = green)
+    n = (py // P) * grid_w + (px // P)  # which patch: grid row, then grid column
+    k = ch * P * P + (py % P) * P + (px % P)  # where inside the patch: (C, P, P) order
+    print(f"patch n = {n}, position k = {k}")
+    assert_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[0, ch, py, px])
+    check("01.1", (n, k))
 
 # %% [markdown]
 # ### Exercise 2: the paper's order, P²·C
 #
 # The paper writes a flattened patch as P²·C: pixel by pixel, the channels of each pixel
 # together, the order (P, P, C). Some code (lucidrains' `vit.py`, for instance) cuts patches
-# that way. On the toy: make patches in (P, P, C) order with reshape/permute, and rearrange
+# that way. Write `patches_ppc(images, P)`, which cuts any (B, C, H, W) batch into (P, P, C)
+# patches with reshape/permute, and give `check` the function. Then, on the toy, rearrange
 # the rows of `toy_E` so that the embedding equals `toy_tokens`. What do you get if you keep
 # `toy_E` as it is?
 
+
+# %%
+def patches_ppc(images, P):
+    """(B, C, H, W) -> (B, N, P·P·C): patches row by row, each one pixel by pixel, channels together."""
+    ...
+
+
+check("01.2", patches_ppc)
+
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
-p, g = toy_P, 8 // toy_P
-ppc = toy.reshape(1, 3, g, p, g, p).permute(0, 2, 4, 3, 5, 1).reshape(1, g * g, p * p * 3)
-E_ppc = toy_E.reshape(3, p, p, toy_D).permute(1, 2, 0, 3).reshape(p * p * 3, toy_D)  # rows to (P, P, C)
-assert_same("(P, P, C) patches @ rearranged E == toy_tokens", ppc @ E_ppc, toy_tokens)
-print("with toy_E unchanged, same tokens?", torch.equal(ppc @ toy_E, toy_tokens))
+with hidden_answer():
+
+    def patches_ppc(images, P):
+        B, C, H, W = images.shape
+        grid = images.reshape(B, C, H // P, P, W // P, P)  # (B, C, grid row, py, grid column, px)
+        return grid.permute(0, 2, 4, 3, 5, 1).reshape(B, (H // P) * (W // P), P * P * C)  # channels last
+
+    p = toy_P
+    ppc = patches_ppc(toy, p)  # (1, 4, 48) in (P, P, C) order
+    E_ppc = toy_E.reshape(3, p, p, toy_D).permute(1, 2, 0, 3).reshape(p * p * 3, toy_D)  # rows to (P, P, C)
+    assert_same("(P, P, C) patches @ rearranged E == toy_tokens", ppc @ E_ppc, toy_tokens)
+    print("with toy_E unchanged, same tokens?", torch.equal(ppc @ toy_E, toy_tokens))
+    check("01.2", patches_ppc)
 
 # %% [markdown]
 # ### Exercise 3: patches that overlap
@@ -582,22 +608,31 @@ print("with toy_E unchanged, same tokens?", torch.equal(ppc @ toy_E, toy_tokens)
 # overlapping windows instead (PVT v2, Wang et al. 2022, calls it "overlapping patch
 # embedding"). Take the photo, P = 16 and E from section 3, with stride S = 8, half a patch.
 # (a) How many windows fit along one side, and how many tokens is that? Predict, then check
-# with `F.unfold(photo, P, stride=8)`. (b) Check that unfold-then-`@ E` equals `F.conv2d` with
-# stride 8 (call `F.conv2d` yourself: `embed_conv` assumes stride = P). (c) Why can way 3,
-# reshape and permute, not make these patches? Hint: count the numbers in the sequence.
+# with `F.unfold(photo, P, stride=8)`; give `check` the pair (windows per side, tokens N).
+# (b) Check that unfold-then-`@ E` equals `F.conv2d` with stride 8 (call `F.conv2d`
+# yourself: `embed_conv` assumes stride = P). (c) Why can way 3, reshape and permute, not
+# make these patches? Hint: count the numbers in the sequence.
+
+# %%
+answer = None  # your answer: (windows per side, tokens N)
+check("01.3", answer)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-S = 8  # stride: each window moves half a patch
-side = (H - P) // S + 1  # the last window starts at 208 = 224 - 16
-cut = F.unfold(photo, P, stride=S).transpose(1, 2)  # (B, N, C·P·P)
-print(f"(a) {side} windows per side, N = {side * side}; unfold gives {tuple(cut.shape)}")
-conv = F.conv2d(photo, E.t().reshape(D, C, P, P), stride=S).flatten(2).transpose(1, 2)
-assert_same("(b) overlapping: unfold @ E == conv with stride 8", cut @ E, conv)
-print(f"(c) numbers in the sequence: {cut.numel():,}; in the photo: {photo.numel():,}")
-ones = torch.ones(1, 1, H, W)
-windows = F.fold(F.unfold(ones, P, stride=S), (H, W), P, stride=S)  # how many windows hold each pixel
-print(f"    pixels in 4 windows: {(windows == 4).float().mean():.2%}; fewest windows: {int(windows.min())}")
-# Reshape and permute only move numbers, never copy one: they cannot hold a pixel 4 times.
+with hidden_answer():
+    S = 8  # stride: each window moves half a patch
+    side = (H - P) // S + 1  # the last window starts at 208 = 224 - 16
+    cut = F.unfold(photo, P, stride=S).transpose(1, 2)  # (B, N, C·P·P)
+    print(f"(a) {side} windows per side, N = {side * side}; unfold gives {tuple(cut.shape)}")
+    conv = F.conv2d(photo, E.t().reshape(D, C, P, P), stride=S).flatten(2).transpose(1, 2)
+    assert_same("(b) overlapping: unfold @ E == conv with stride 8", cut @ E, conv)
+    print(f"(c) numbers in the sequence: {cut.numel():,}; in the photo: {photo.numel():,}")
+    ones = torch.ones(1, 1, H, W)
+    windows = F.fold(F.unfold(ones, P, stride=S), (H, W), P, stride=S)  # how many windows hold each pixel
+    print(
+        f"    pixels in 4 windows: {(windows == 4).float().mean():.2%}; fewest windows: {int(windows.min())}"
+    )
+    # Reshape and permute only move numbers, never copy one: they cannot hold a pixel 4 times.
+    check("01.3", (side, cut.shape[1]))
 
 
 # %% [markdown]

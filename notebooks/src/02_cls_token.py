@@ -43,6 +43,7 @@ from vit_steps import Block, PatchEmbed, new_cls_token, prepend_cls_token
 from vit_steps.course import plotting  # the figures, e.g. plotting.show_token_rows
 from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
+from vit_steps.exercises import check, hidden_answer
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -538,71 +539,108 @@ plt.show()
 # `cls_token.repeat(B, 1, 1)` also makes a (B, 1, D) tensor, but it copies. Show that
 # prepending with `repeat` gives the same sequence and the same gradient for the token as
 # `expand`, and compare how many bytes the two (B, 1, D) tensors store, for B = 64 and D = 768.
+# Give `check` the pair (bytes stored by the `expand` tensor, bytes stored by the `repeat` one).
+
+# %%
+answer = None  # your answer: (bytes of the expand tensor, bytes of the repeat tensor)
+check("02.1", answer)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-torch.manual_seed(11)
-token = nn.Parameter(torch.randn(1, 1, 768))
-tokens = torch.randn(64, 4, 768)  # 4 patches are enough to compare
-weights = torch.randn(64, 5, 768)  # a fixed linear "loss" on the whole sequence
-viewed, copied = token.expand(64, -1, -1), token.repeat(64, 1, 1)
-seq_view, seq_copy = torch.cat([viewed, tokens], dim=1), torch.cat([copied, tokens], dim=1)
-assert_same("same sequence", seq_view, seq_copy)
-grad_view = torch.autograd.grad((seq_view * weights).sum(), token)[0]
-grad_copy = torch.autograd.grad((seq_copy * weights).sum(), token)[0]
-assert_same("same gradient", grad_view, grad_copy)
-bytes_view, bytes_copy = viewed.untyped_storage().nbytes(), copied.untyped_storage().nbytes()
-print(f"expand stores {bytes_view} bytes, repeat stores {bytes_copy} bytes")
-assert bytes_copy == 64 * bytes_view
+with hidden_answer():
+    torch.manual_seed(11)
+    token = nn.Parameter(torch.randn(1, 1, 768))
+    tokens = torch.randn(64, 4, 768)  # 4 patches are enough to compare
+    weights = torch.randn(64, 5, 768)  # a fixed linear "loss" on the whole sequence
+    viewed, copied = token.expand(64, -1, -1), token.repeat(64, 1, 1)
+    seq_view, seq_copy = torch.cat([viewed, tokens], dim=1), torch.cat([copied, tokens], dim=1)
+    assert_same("same sequence", seq_view, seq_copy)
+    grad_view = torch.autograd.grad((seq_view * weights).sum(), token)[0]
+    grad_copy = torch.autograd.grad((seq_copy * weights).sum(), token)[0]
+    assert_same("same gradient", grad_view, grad_copy)
+    bytes_view, bytes_copy = viewed.untyped_storage().nbytes(), copied.untyped_storage().nbytes()
+    print(f"expand stores {bytes_view} bytes, repeat stores {bytes_copy} bytes")
+    assert bytes_copy == 64 * bytes_view
+    check("02.1", (bytes_view, bytes_copy))
 
 # %% [markdown]
 # ### Exercise 2: more than one extra token
 #
 # DeiT adds a second learned token (for distillation), and "Vision Transformers Need
 # Registers" (Darcet et al. 2024) adds a few more that nobody reads. Write
-# `prepend_tokens(tokens, extra)` for `extra` of shape (1, K, D): (B, N, D) -> (B, N+K, D).
-# Check that with K = 1 it equals `prepend_cls_token`, that with K = 5 the shape is right,
-# and that the gradient of each extra token is still the sum over the batch.
+# `prepend_tokens(tokens, extra)` for `extra` of shape (1, K, D): (B, N, D) -> (B, N+K, D),
+# and give `check` the function. Check that with K = 1 it equals `prepend_cls_token`, that
+# with K = 5 the shape is right, and that the gradient of each extra token is still the sum
+# over the batch.
+
+
+# %%
+def prepend_tokens(tokens, extra):
+    """tokens (B, N, D), extra (1, K, D) -> (B, N+K, D), the K extra tokens first."""
+    ...
+
+
+check("02.2", prepend_tokens)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def prepend_tokens(tokens, extra):
-    """tokens (B, N, D), extra (1, K, D) -> (B, N+K, D), the K extra tokens first."""
-    return torch.cat([extra.expand(tokens.shape[0], -1, -1), tokens], dim=1)
+with hidden_answer():
 
+    def prepend_tokens(tokens, extra):
+        """tokens (B, N, D), extra (1, K, D) -> (B, N+K, D), the K extra tokens first."""
+        return torch.cat([extra.expand(tokens.shape[0], -1, -1), tokens], dim=1)
 
-torch.manual_seed(12)
-tokens = torch.randn(3, 4, 8)  # the seed's sizes: N = 4 patches, D = 8, here B = 3
-one = nn.Parameter(torch.randn(1, 1, 8))
-assert_same("K = 1 == prepend_cls_token", prepend_tokens(tokens, one), prepend_cls_token(tokens, one))
-extra = nn.Parameter(torch.randn(1, 5, 8))  # CLS + 4 registers
-out = prepend_tokens(tokens, extra)
-print("K = 5:", tuple(tokens.shape), "->", tuple(out.shape))
-assert out.shape == (3, 9, 8)
-weights = torch.randn(3, 9, 8)
-grad = torch.autograd.grad((out * weights).sum(), extra)[0]  # (1, K, D)
-assert_same("gradient == sum over the batch", grad, weights[:, :5].sum(dim=0, keepdim=True))
+    torch.manual_seed(12)
+    tokens = torch.randn(3, 4, 8)  # the seed's sizes: N = 4 patches, D = 8, here B = 3
+    one = nn.Parameter(torch.randn(1, 1, 8))
+    assert_same("K = 1 == prepend_cls_token", prepend_tokens(tokens, one), prepend_cls_token(tokens, one))
+    extra = nn.Parameter(torch.randn(1, 5, 8))  # CLS + 4 registers
+    out = prepend_tokens(tokens, extra)
+    print("K = 5:", tuple(tokens.shape), "->", tuple(out.shape))
+    assert out.shape == (3, 9, 8)
+    weights = torch.randn(3, 9, 8)
+    grad = torch.autograd.grad((out * weights).sum(), extra)[0]  # (1, K, D)
+    assert_same("gradient == sum over the batch", grad, weights[:, :5].sum(dim=0, keepdim=True))
+    check("02.2", prepend_tokens)
 
 # %% [markdown]
 # ### Exercise 3: which patches does the CLS output depend on?
 #
-# Use autograd to ask which patch tokens row 0 depends on. Take the seed's sizes (one image,
-# N = 4 patches, D = 8) with a CLS token in front. Compute the gradient of `z[0, 0].sum()`
-# with respect to the patch tokens, first for the sequence before the encoder, then after
-# one `Block(dim=8, heads=2, mlp_dim=16)`. Before, every patch should get zero gradient;
-# after, every patch should get some.
+# Use autograd to ask which patch tokens row 0 depends on. Write
+# `reaches_cls(layer, patch_tokens)`: put a CLS token in front of the patch tokens, run the
+# sequence through `layer`, take the gradient of `z[0, 0].sum()` with respect to the patch
+# tokens, and say for each patch whether it is anything but zero. Give `check` the
+# function. Then try it
+# with the seed's sizes (one image, N = 4 patches, D = 8), first before the encoder
+# (`layer = nn.Identity()`), then after one `Block(dim=8, heads=2, mlp_dim=16)`. Before,
+# every patch should get zero gradient; after, every patch should get some.
+
+
+# %%
+def reaches_cls(layer, patch_tokens):
+    """layer (1, N+1, D) -> (1, N+1, D), patch_tokens (1, N, D) that require grad -> N bools."""
+    ...
+
+
+check("02.3", reaches_cls)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-torch.manual_seed(13)
-patch_tokens = torch.randn(1, 4, 8, requires_grad=True)
-token = new_cls_token(8)
-encoder_block = Block(dim=8, heads=2, mlp_dim=16)
-z_before = prepend_cls_token(patch_tokens, token)
-z_after = encoder_block(z_before)
-for label, z in (("before the encoder", z_before), ("after one block", z_after)):
-    grad = torch.autograd.grad(z[0, 0].sum(), patch_tokens)[0]  # (1, N, D)
-    reached = (grad.abs().sum(dim=-1) > 0)[0]  # (N,): does patch i reach row 0?
-    print(f"{label}: patches that reach the CLS row: {reached.tolist()}")
-    assert reached.all() if label == "after one block" else not reached.any()
+with hidden_answer():
+
+    def reaches_cls(layer, patch_tokens):
+        """layer (1, N+1, D) -> (1, N+1, D), patch_tokens (1, N, D) that require grad -> N bools."""
+        z = layer(prepend_cls_token(patch_tokens, new_cls_token(patch_tokens.shape[-1])))
+        grad = torch.autograd.grad(z[0, 0].sum(), patch_tokens)[0]  # (1, N, D)
+        return (grad.abs().sum(dim=-1) > 0)[0]  # (N,): does patch i reach row 0?
+
+    torch.manual_seed(13)
+    patch_tokens = torch.randn(1, 4, 8, requires_grad=True)
+    encoder_block = Block(dim=8, heads=2, mlp_dim=16)
+    before, after = reaches_cls(nn.Identity(), patch_tokens), reaches_cls(encoder_block, patch_tokens)
+    print(f"before the encoder: patches that reach the CLS row: {before.tolist()}")
+    print(f"after one block:    patches that reach the CLS row: {after.tolist()}")
+    assert not before.any() and after.all()
+    check("02.3", reaches_cls)
 
 # %% [markdown]
 # ## Summary

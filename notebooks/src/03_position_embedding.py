@@ -60,6 +60,7 @@ from vit_steps import (
 from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
 from vit_steps.course.plotting import plot_heatmaps, plot_position_channels, plot_similarity_grid, show_image
+from vit_steps.exercises import check, hidden_answer
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -638,55 +639,118 @@ print("after .double(), table is float64:", as_double.pos_embed.dtype == torch.f
 #
 # Notebook 02 mentioned the alternative to a CLS token: average the patch outputs. Show
 # that without a position embedding this average is also unchanged when the tokens are
-# shuffled, and that it changes once a position table is added. Use random tokens of shape
-# (1, 16, 32) and one `Block(dim=32, heads=4, mlp_dim=64)` in eval mode.
+# shuffled, and that it changes once a position table is added. Write
+# `mean_output(block, tokens, order, table)`: the tokens put in the new order `order`, the
+# table added, through `block`, averaged over the tokens. Give `check` the function. Then
+# use random tokens of shape (1, 16, 32), one `Block(dim=32, heads=4, mlp_dim=64)` in eval
+# mode, a shuffled order against the original one, and a table of zeros (no positions)
+# against a random one.
+
+
+# %%
+def mean_output(block, tokens, order, table):
+    """tokens (B, N, D) put in `order`, plus table (1, N, D), through block, averaged: (B, D)."""
+    ...
+
+
+check("03.1", mean_output)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-torch.manual_seed(9)
-block = Block(dim=32, heads=4, mlp_dim=64).eval()
-x = torch.randn(1, 16, 32)
-order = torch.randperm(16)
-table = torch.randn(1, 16, 32)  # any table that differs from position to position
-with torch.no_grad():
-    assert_same("mean output, shuffled == real", block(x[:, order]).mean(dim=1), block(x).mean(dim=1))
-    moved = (block(x[:, order] + table).mean(dim=1) - block(x + table).mean(dim=1)).abs().max()
-print("with positions, the mean output changes:", bool(moved > 1e-3))
-assert moved > 1e-3
+with hidden_answer():
+
+    def mean_output(block, tokens, order, table):
+        """tokens (B, N, D) put in `order`, plus table (1, N, D), through block, averaged: (B, D)."""
+        return block(tokens[:, order] + table).mean(dim=1)  # place k keeps row k of the table
+
+    torch.manual_seed(9)
+    block = Block(dim=32, heads=4, mlp_dim=64).eval()
+    x = torch.randn(1, 16, 32)
+    order, same = torch.randperm(16), torch.arange(16)
+    table = torch.randn(1, 16, 32)  # any table that differs from position to position
+    zeros = torch.zeros(1, 16, 32)  # no positions
+    with torch.no_grad():
+        shuffled, real = mean_output(block, x, order, zeros), mean_output(block, x, same, zeros)
+        assert_same("no positions: mean output, shuffled == real", shuffled, real)
+        moved = (mean_output(block, x, order, table) - mean_output(block, x, same, table)).abs().max()
+    print("with positions, the mean output changes:", bool(moved > 1e-3))
+    assert moved > 1e-3
+    check("03.1", mean_output)
 
 # %% [markdown]
 # ### Exercise 2: a sine-cosine table knows distances
 #
 # For the 1-D table `sincos_1d`, the dot product $PE(p)\cdot PE(q)$ depends only on the
-# offset $p - q$, because $\sin a \sin b + \cos a \cos b = \cos(a - b)$. Check it for 50
-# positions and 32 channels: every diagonal of the (50, 50) matrix of dot products is
-# constant, and it equals $\sum_i \cos(\omega_i\,(p - q))$.
+# offset $p - q$, because $\sin a \sin b + \cos a \cos b = \cos(a - b)$. Write the formula as
+# `dot_by_offset(offset, dim)`, $\sum_i \cos(\omega_i \cdot \text{offset})$, one number for
+# one offset, and give `check` the function. Then check it for 50 positions and 32
+# channels: every diagonal of the (50, 50) matrix of dot products is constant, and it
+# equals your formula at $p - q$.
+
+
+# %%
+def dot_by_offset(offset, dim):
+    """PE(p) · PE(p + offset) for a dim-channel table, from the formula alone: one number."""
+    ...
+
+
+check("03.2", dot_by_offset)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-pe = sincos_1d(torch.arange(50), 32)  # (50, 32), float64
-gram = pe @ pe.T  # (50, 50): gram[p, q] = PE(p) · PE(q)
-offsets = torch.arange(50)[:, None] - torch.arange(50)[None, :]  # p - q
-expected = torch.cos(offsets[..., None] * frequencies(32)).sum(-1)  # sum over the 16 frequencies
-assert_same("gram == sum_i cos(omega_i (p - q))", gram, expected)
-for k in (1, 3, 10):
-    diagonal = gram.diagonal(k)  # all pairs with q - p = k
-    assert_same(f"PE(p) · PE(p+{k}) is the same for every p", diagonal, diagonal[:1].expand_as(diagonal))
+with hidden_answer():
+
+    def dot_by_offset(offset, dim):
+        """PE(p) · PE(p + offset) for a dim-channel table, from the formula alone: one number."""
+        angles = torch.as_tensor(offset)[..., None] * frequencies(dim)  # (..., dim/2)
+        return angles.cos().sum(dim=-1)  # a tensor of offsets works too
+
+    pe = sincos_1d(torch.arange(50), 32)  # (50, 32), float64
+    gram = pe @ pe.T  # (50, 50): gram[p, q] = PE(p) · PE(q)
+    offsets = torch.arange(50)[:, None] - torch.arange(50)[None, :]  # p - q
+    assert_same("gram == sum_i cos(omega_i (p - q))", gram, dot_by_offset(offsets, 32))
+    for k in (1, 3, 10):
+        diagonal = gram.diagonal(k)  # all pairs with q - p = k
+        assert_same(f"PE(p) · PE(p+{k}) is the same for every p", diagonal, diagonal[:1].expand_as(diagonal))
+    check("03.2", dot_by_offset)
 
 # %% [markdown]
 # ### Exercise 3: a wide image
 #
 # A 224 x 384 image with P = 16 has a 14 x 24 grid. Resize a learned table for 224 x 224
-# (`new_pos_embed(196, 64)`) to that grid with `vit_steps.resize_pos_embed`. Check the new
-# shape, that the CLS row is kept, and that "resizing" to the same 14 x 14 grid gives the
-# table back unchanged.
+# (`new_pos_embed(196, 64)`) to that grid with `vit_steps.resize_pos_embed`. Write it as
+# `resize_for(pos, image_size, patch_size)`, which takes the old square grid from the table
+# and the new grid from the image size, and give `check` the function. Check the new shape,
+# that the CLS row is kept, and that "resizing" to the same 14 x 14 grid gives the table
+# back unchanged.
+
+
+# %%
+def resize_for(pos, image_size, patch_size):
+    """A table for a square grid, (1, 1 + n·n, D), resized for an image of image_size = (H, W)."""
+    ...
+
+
+check("03.3", resize_for)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-torch.manual_seed(10)
-square = new_pos_embed(196, 64).detach()  # (1, 197, 64)
-wide = resize_pos_embed(square, (14, 14), (14, 24))
-print("resized", tuple(square.shape), "->", tuple(wide.shape))
-assert wide.shape == (1, 1 + 14 * 24, 64)
-assert_same("CLS row kept", wide[:, 0], square[:, 0])
-assert_same("14 x 14 -> 14 x 14 changes nothing", resize_pos_embed(square, (14, 14), (14, 14)), square)
+with hidden_answer():
+
+    def resize_for(pos, image_size, patch_size):
+        """A table for a square grid, (1, 1 + n·n, D), resized for an image of image_size = (H, W)."""
+        side = math.isqrt(pos.shape[1] - 1)  # the old grid: side x side patches
+        new = (image_size[0] // patch_size, image_size[1] // patch_size)  # (rows, columns)
+        return resize_pos_embed(pos, (side, side), new)
+
+    torch.manual_seed(10)
+    square = new_pos_embed(196, 64).detach()  # (1, 197, 64)
+    wide = resize_for(square, (224, 384), 16)
+    print("resized", tuple(square.shape), "->", tuple(wide.shape))
+    assert wide.shape == (1, 1 + 14 * 24, 64)
+    assert_same("CLS row kept", wide[:, 0], square[:, 0])
+    assert_same("14 x 14 -> 14 x 14 changes nothing", resize_for(square, (224, 224), 16), square)
+    check("03.3", resize_for)
 
 # %% [markdown]
 # ## Summary

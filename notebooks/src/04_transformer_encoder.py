@@ -50,6 +50,7 @@ from vit_steps.course.data import grace_hopper
 from vit_steps.course.display import assert_same, rounded
 from vit_steps.course.plotting import draw_encoder_block, show_query_attention
 from vit_steps.encoder import Attention, Block, Mlp, scaled_dot_product_attention
+from vit_steps.exercises import check, hidden_answer
 from vit_steps.model import VisionTransformer
 from vit_steps.patch_embedding import PatchEmbed, patchify
 from vit_steps.position_embedding import add_pos_embed, new_pos_embed
@@ -673,7 +674,7 @@ print("  N    time (ms)   time / P=16   FLOPs / P=16   N² / P=16")
 for n in tokens_at.values():
     ratios = seconds[n] / seconds[197], flops[n] / flops[197], n**2 / 197**2
     print(f"{n:3d}  {1e3 * seconds[n]:11.1f}  {ratios[0]:12.2f}  {ratios[1]:13.2f}  {ratios[2]:10.2f}")
-assert seconds[50] < seconds[785] / 2 and seconds[197] < seconds[785]  # more tokens, more time
+assert seconds[50] < seconds[785] and seconds[197] < seconds[785]  # more tokens, more time (16x the FLOPs)
 
 # %% [markdown]
 # ## Pitfalls: the seed's one line
@@ -961,25 +962,42 @@ with torch.no_grad():
 # ### Exercise 1: count the parameters of one ViT-B/16 block
 #
 # ViT-B/16 has D = 768, 12 heads and an MLP of 3072. Write the number of parameters of one
-# block as a formula in D (attention: `qkv` and `proj`; MLP: `fc1` and `fc2`; two
+# block as a formula in D (attention: `qkv` and `proj`; MLP: `fc1` and `fc2`, 4D wide; two
 # LayerNorms with a weight and a bias each). Check it against `vit_steps.encoder.Block` and
-# against `nn.TransformerEncoderLayer`. Does the number of heads change the count?
+# against `nn.TransformerEncoderLayer`. Does the number of heads change the count? Give
+# `check` your formula as a function `params_per_block(D, heads)`.
+
+
+# %%
+def params_per_block(D, heads):
+    """The number of parameters of one block of width D with `heads` heads and an MLP of 4D."""
+    ...  # your formula in D
+
+
+check("04.1", params_per_block)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-D = 768
-attn_params = (D * 3 * D + 3 * D) + (D * D + D)  # qkv + proj = 4D² + 4D
-mlp_params = (D * 4 * D + 4 * D) + (4 * D * D + D)  # fc1 + fc2 = 8D² + 5D
-norm_params = 2 * (D + D)  # two LayerNorms
-formula = attn_params + mlp_params + norm_params  # 12D² + 13D
-print(f"by hand: {formula:,}")
-for name, module in [
-    ("vit_steps Block, 12 heads", Block(dim=D, heads=12, mlp_dim=4 * D)),
-    ("vit_steps Block, 1 head", Block(dim=D, heads=1, mlp_dim=4 * D)),
-    ("nn.TransformerEncoderLayer", nn.TransformerEncoderLayer(D, 12, dim_feedforward=4 * D)),
-]:
-    count = sum(p.numel() for p in module.parameters())
-    print(f"{name:28s} {count:,}")
-    assert count == formula == 12 * D * D + 13 * D  # heads only split D; they add no weights
+with hidden_answer():
+
+    def params_per_block(D, heads):
+        attn_params = (D * 3 * D + 3 * D) + (D * D + D)  # qkv + proj = 4D² + 4D
+        mlp_params = (D * 4 * D + 4 * D) + (4 * D * D + D)  # fc1 + fc2 = 8D² + 5D
+        norm_params = 2 * (D + D)  # two LayerNorms
+        return attn_params + mlp_params + norm_params  # 12D² + 13D, whatever the heads
+
+    D = 768
+    formula = params_per_block(D, 12)
+    print(f"by hand: {formula:,}")
+    for name, module in [
+        ("vit_steps Block, 12 heads", Block(dim=D, heads=12, mlp_dim=4 * D)),
+        ("vit_steps Block, 1 head", Block(dim=D, heads=1, mlp_dim=4 * D)),
+        ("nn.TransformerEncoderLayer", nn.TransformerEncoderLayer(D, 12, dim_feedforward=4 * D)),
+    ]:
+        count = sum(p.numel() for p in module.parameters())
+        print(f"{name:28s} {count:,}")
+        assert count == formula == 12 * D * D + 13 * D  # heads only split D; they add no weights
+    check("04.1", params_per_block)
 
 # %% [markdown]
 # ### Exercise 2: a post-norm block from our parts
@@ -987,43 +1005,74 @@ for name, module in [
 # Using an `EncoderBlock`'s modules (`norm1`, `attn`, `norm2`, `mlp`), write the post-norm
 # forward pass of the original Transformer, `x = LN(x + MSA(x)); x = LN(x + MLP(x))`.
 # Check it equal to `nn.TransformerEncoderLayer(..., norm_first=False)` with the other ViT
-# settings and the same weights.
+# settings and the same weights. `check` calls your function on a block of its own.
+
+
+# %%
+def post_norm_forward(blk, x):
+    """Post-norm: (B, N, D) -> (B, N, D) with blk's norm1, attn, norm2 and mlp."""
+    ...  # your code; blk.attn(x) returns (output, weights), like MultiHeadSelfAttention
+
+
+check("04.2", post_norm_forward)
 
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def post_norm_forward(blk, x):
-    x = blk.norm1(x + blk.attn(x)[0])  # the norm comes after the residual sum
-    return blk.norm2(x + blk.mlp(x))
+with hidden_answer():
 
+    def post_norm_forward(blk, x):
+        x = blk.norm1(x + blk.attn(x)[0])  # the norm comes after the residual sum
+        return blk.norm2(x + blk.mlp(x))
 
-ours_block = EncoderBlock(dim=8, heads=4, mlp_dim=32)
-post_settings = dict(vit_settings, norm_first=False)
-post_layer = copy_block(ours_block, nn.TransformerEncoderLayer(8, 4, 32, **post_settings))
-with torch.no_grad():
-    by_hand, built_in = post_norm_forward(ours_block, tokens), post_layer(tokens)
-    assert_same("post-norm by hand == norm_first=False", by_hand, built_in)
+    ours_block = EncoderBlock(dim=8, heads=4, mlp_dim=32)
+    post_settings = dict(vit_settings, norm_first=False)
+    post_layer = copy_block(ours_block, nn.TransformerEncoderLayer(8, 4, 32, **post_settings))
+    with torch.no_grad():
+        by_hand, built_in = post_norm_forward(ours_block, tokens), post_layer(tokens)
+        assert_same("post-norm by hand == norm_first=False", by_hand, built_in)
+    check("04.2", post_norm_forward)
 
 # %% [markdown]
 # ### Exercise 3: keys that all look alike
 #
 # An untrained ViT is close to the case where every key is the same (section 6). Show with
 # `attention` that if all keys are equal, every query gives each token the weight 1/N,
-# whatever the queries are, and every output is the plain mean of the values.
+# whatever the queries are, and every output is the plain mean of the values. First write
+# down what you expect: give `check` a function `equal_keys_attention(q, v)` that returns
+# the `(out, weights)` that `attention(q, k, v)` gives when all keys are equal, for q of
+# shape (B, N, d) and v of shape (B, N, dv).
+
+
+# %%
+def equal_keys_attention(q, v):
+    """(out (B, N, dv), weights (B, N, N)) of attention when every key is the same."""
+    ...  # your code
+
+
+check("04.3", equal_keys_attention)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-g = torch.Generator().manual_seed(3)
-n_tokens = 5
-q_any = torch.randn(2, n_tokens, 4, generator=g)  # any queries
-k_same = torch.randn(1, 1, 4, generator=g).expand(2, n_tokens, 4)  # one key, repeated
-v_any = torch.randn(2, n_tokens, 6, generator=g)
-out_same, w_same = attention(q_any, k_same, v_any)
-uniform = torch.full((2, n_tokens, n_tokens), 1 / n_tokens)
-mean_values = v_any.mean(dim=1, keepdim=True).expand(2, n_tokens, 6)
-for label, ours, expected in [
-    ("every weight is 1/N", w_same, uniform),
-    ("every output is the mean value", out_same, mean_values),
-]:
-    assert_same(label, ours, expected)
+with hidden_answer():
+
+    def equal_keys_attention(q, v):
+        n = v.shape[-2]  # the number of keys, one per token
+        weights = torch.full((*q.shape[:-1], n), 1 / n)  # every query: 1/N on every key
+        return v.mean(dim=-2, keepdim=True).expand_as(v), weights  # every output: the mean value
+
+    g = torch.Generator().manual_seed(3)
+    n_tokens = 5
+    q_any = torch.randn(2, n_tokens, 4, generator=g)  # any queries
+    k_same = torch.randn(1, 1, 4, generator=g).expand(2, n_tokens, 4)  # one key, repeated
+    v_any = torch.randn(2, n_tokens, 6, generator=g)
+    out_same, w_same = attention(q_any, k_same, v_any)
+    expected_out, expected_w = equal_keys_attention(q_any, v_any)
+    for label, ours, expected in [
+        ("every weight is 1/N", w_same, expected_w),
+        ("every output is the mean value", out_same, expected_out),
+    ]:
+        assert_same(label, ours, expected)
+    check("04.3", equal_keys_attention)
 
 # %% [markdown]
 # ## Summary

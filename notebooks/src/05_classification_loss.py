@@ -50,6 +50,7 @@ from vit_steps.cls_token import prepend_cls_token
 from vit_steps.course.data import grace_hopper, load_digits_split
 from vit_steps.course.display import assert_same, rounded
 from vit_steps.course.plotting import plot_curves, plot_gradient_norms, show_image
+from vit_steps.exercises import check, hidden_answer
 from vit_steps.head import cross_entropy, log_softmax
 from vit_steps.model import VIT_CONFIGS, VisionTransformer, count_parameters, vit_from_config
 
@@ -812,40 +813,54 @@ assert abs(accuracy["Adam", "raw logits"] - accuracy["Adam", "double softmax"]) 
 # ε/K. The loss is then -Σ<sub>k</sub> q<sub>k</sub> log p<sub>k</sub> with that target q.
 # With K = 10: (a) what loss does an untrained model (p ≈ 1/K for every class) start
 # at? (b) What is the lowest loss it can ever reach? Work out both, then check them
-# with `F.cross_entropy(logits, labels, label_smoothing=0.1)`.
+# with `F.cross_entropy(logits, labels, label_smoothing=0.1)`. Give `check` the pair
+# `(start, lowest)`.
+
+# %%
+answer = None  # your answer: (start, lowest), two floats
+check("05.1", answer)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# The smoothed target q gives the right class 1 - ε + ε/K = 0.91 and each other class ε/K = 0.01.
-# (a) With p = 1/K everywhere: -Σ_k q_k·log(1/K) = ln K · Σ_k q_k = ln K, unchanged.
-# (b) -Σ q log p is smallest at p = q (Gibbs' inequality), where it is the entropy of q, not 0.
-eps, k = 0.1, 10
-q_right, q_other = 1 - eps + eps / k, eps / k
-entropy_q = -(q_right * math.log(q_right) + (k - 1) * q_other * math.log(q_other))
-targets_ls = torch.arange(k)  # one image of each class
-best = torch.full((k, k), math.log(q_other))
-best[targets_ls, targets_ls] = math.log(q_right)  # logits log q, so that softmax gives p = q
-start = F.cross_entropy(torch.zeros(k, k), targets_ls, label_smoothing=eps).item()  # p = 1/K
-lowest = F.cross_entropy(best, targets_ls, label_smoothing=eps).item()
-untrained = F.cross_entropy(toy_logits, labels, label_smoothing=eps).item()  # section 4's toy
-print(f"(a) ln 10 = {math.log(k):.4f}; uniform logits: {start:.4f}; untrained toy: {untrained:.2f}")
-print(f"(b) entropy of q = {entropy_q:.4f}; logits log q: {lowest:.4f}")
-assert abs(start - math.log(k)) < 1e-5 and abs(lowest - entropy_q) < 1e-5
+with hidden_answer():
+    # The smoothed target q gives the right class 1 - ε + ε/K = 0.91 and each other class ε/K = 0.01.
+    # (a) With p = 1/K everywhere: -Σ_k q_k·log(1/K) = ln K · Σ_k q_k = ln K, unchanged.
+    # (b) -Σ q log p is smallest at p = q (Gibbs' inequality), where it is the entropy of q, not 0.
+    eps, k = 0.1, 10
+    q_right, q_other = 1 - eps + eps / k, eps / k
+    entropy_q = -(q_right * math.log(q_right) + (k - 1) * q_other * math.log(q_other))
+    targets_ls = torch.arange(k)  # one image of each class
+    best = torch.full((k, k), math.log(q_other))
+    best[targets_ls, targets_ls] = math.log(q_right)  # logits log q, so that softmax gives p = q
+    start = F.cross_entropy(torch.zeros(k, k), targets_ls, label_smoothing=eps).item()  # p = 1/K
+    lowest = F.cross_entropy(best, targets_ls, label_smoothing=eps).item()
+    untrained = F.cross_entropy(toy_logits, labels, label_smoothing=eps).item()  # section 4's toy
+    print(f"(a) ln 10 = {math.log(k):.4f}; uniform logits: {start:.4f}; untrained toy: {untrained:.2f}")
+    print(f"(b) entropy of q = {entropy_q:.4f}; logits log q: {lowest:.4f}")
+    assert abs(start - math.log(k)) < 1e-5 and abs(lowest - entropy_q) < 1e-5
+    check("05.1", (math.log(k), entropy_q))
 
 # %% [markdown]
 # ### Exercise 2: ViT-B/16 at 384 pixels
 #
 # The paper fine-tunes at a higher resolution than it pre-trains. How many parameters
 # does ViT-B/16 have at 384×384 pixels? Which parameter tensor is the only one that
-# changes size? Work it out, then check with a model built on the meta device.
+# changes size? Work it out, then check with a model built on the meta device. Give
+# `check` the number of parameters.
+
+# %%
+answer = None  # your answer: the number of parameters at 384×384, an int
+check("05.2", answer)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# 384 / 16 = 24, so N = 576 patches and pos_embed grows from (1, 197, 768) to (1, 577, 768).
-# The convolution, the blocks and the head do not depend on N.
-by_hand = 86_567_656 + (577 - 197) * 768
-with torch.device("meta"):
-    b16_384 = vit_from_config("ViT-B/16", image_size=384)
-print("pos_embed:", tuple(b16_384.pos_embed.shape), f"  parameters: {count_parameters(b16_384):,}")
-assert count_parameters(b16_384) == by_hand == 86_859_496
+with hidden_answer():
+    # 384 / 16 = 24, so N = 576 patches and pos_embed grows from (1, 197, 768) to (1, 577, 768).
+    # The convolution, the blocks and the head do not depend on N.
+    by_hand = 86_567_656 + (577 - 197) * 768
+    with torch.device("meta"):
+        b16_384 = vit_from_config("ViT-B/16", image_size=384)
+    print("pos_embed:", tuple(b16_384.pos_embed.shape), f"  parameters: {count_parameters(b16_384):,}")
+    assert count_parameters(b16_384) == by_hand == 86_859_496
+    check("05.2", by_hand)
 
 # %% [markdown]
 # ### Exercise 3: the double-softmax floor for ImageNet
@@ -854,21 +869,40 @@ assert count_parameters(b16_384) == by_hand == 86_859_496
 # below ln(1 + 9/e). What is the floor with K classes? Evaluate it for K = 1000 and
 # compare it with the starting loss ln 1000: by how much can the loss fall in all?
 # Check the floor with `F.cross_entropy` on the best input the second softmax can
-# get, and check that random probability vectors stay above it.
+# get, and check that random probability vectors stay above it. Give `check` the floor
+# as a function `double_softmax_floor(K)`.
+
+
+# %%
+def double_softmax_floor(K):
+    """The lowest loss softmax-then-cross-entropy can reach with K classes."""
+    ...  # your formula in K
+
+
+check("05.3", double_softmax_floor)
+
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-# The best input is one-hot (1 for the right class, 0 for the K - 1 others): p = e / (e + K - 1),
-# so the floor is ln(1 + (K - 1)/e). The room below the start, ln K - floor, tends to ln e = 1 as K
-# grows: whatever the number of classes, the loss can fall by less than 1 in all.
-gen = torch.Generator().manual_seed(0)
-for k in (10, 1000):
-    floor_k, targets_k = math.log(1 + (k - 1) / math.e), torch.arange(8) % k
-    at_floor = F.cross_entropy(F.one_hot(targets_k, k).double(), targets_k).item()
-    random_probs = torch.randn(8, k, generator=gen).softmax(dim=-1)  # what a first softmax outputs
-    above = F.cross_entropy(random_probs, targets_k, reduction="none").min().item()
-    print(f"K = {k:4d}: start ln K = {math.log(k):.4f}, floor {floor_k:.4f} (one-hot input: {at_floor:.4f}),")
-    print(f"          room to fall {math.log(k) - floor_k:.4f}; random inputs, lowest loss {above:.4f}")
-    assert abs(at_floor - floor_k) < 1e-9 and above > floor_k
+with hidden_answer():
+    # The best input is one-hot (1 for the right class, 0 for the K - 1 others): p = e / (e + K - 1),
+    # so the floor is ln(1 + (K - 1)/e). The room below the start, ln K - floor, tends to ln e = 1 as K
+    # grows: whatever the number of classes, the loss can fall by less than 1 in all.
+
+    def double_softmax_floor(K):
+        return math.log(1 + (K - 1) / math.e)
+
+    gen = torch.Generator().manual_seed(0)
+    for k in (10, 1000):
+        floor_k, targets_k = double_softmax_floor(k), torch.arange(8) % k
+        at_floor = F.cross_entropy(F.one_hot(targets_k, k).double(), targets_k).item()
+        random_probs = torch.randn(8, k, generator=gen).softmax(dim=-1)  # what a first softmax outputs
+        above = F.cross_entropy(random_probs, targets_k, reduction="none").min().item()
+        print(
+            f"K = {k:4d}: start ln K = {math.log(k):.4f}, floor {floor_k:.4f} (one-hot input: {at_floor:.4f}),"
+        )
+        print(f"          room to fall {math.log(k) - floor_k:.4f}; random inputs, lowest loss {above:.4f}")
+        assert abs(at_floor - floor_k) < 1e-9 and above > floor_k
+    check("05.3", double_softmax_floor)
 
 # %% [markdown]
 # ## Summary

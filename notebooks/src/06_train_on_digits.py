@@ -44,6 +44,7 @@ from vit_steps.course.display import assert_same
 from vit_steps.course.recipes import DIGITS_MAX_SHIFT, DIGITS_MODEL, DIGITS_TRAIN, digits_augment
 from vit_steps.course.results import load_results
 from vit_steps.course.training import evaluate, make_optimizer, make_scheduler, train
+from vit_steps.exercises import check, hidden_answer
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -554,22 +555,39 @@ assert train_acc > test_acc
 #
 # From the confusion matrix `counts` of section 6, find the (true, predicted) pair with
 # the most mistakes, and show those test images beside a correctly read example of each
-# digit. Is it a pair you would confuse at 8×8?
+# digit. Is it a pair you would confuse at 8×8? Write the search as a function
+# `most_confused(counts)` and give it to `check`, which tries it on count matrices of its own.
+
+
+# %%
+def most_confused(counts):
+    """(10, 10) counts, rows the true digit, columns the prediction -> (true, predicted)."""
+    ...  # your code: the pair with the most mistakes
+
+
+check("06.1", most_confused)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-mistakes = counts.clone()
-mistakes.fill_diagonal_(0)  # keep only the errors
-true_digit, predicted_digit = divmod(int(mistakes.argmax()), 10)
-confused = torch.nonzero((split.y_test == true_digit) & (predictions == predicted_digit))[:, 0]
-typical = [
-    int(torch.nonzero((split.y_test == d) & (predictions == d))[0, 0]) for d in (true_digit, predicted_digit)
-]
-titles = [f"{true_digit}→{predicted_digit}"] * len(confused) + [f"a {true_digit}", f"a {predicted_digit}"]
-fig = plotting.show_images(
-    split.x_test[torch.cat([confused, torch.tensor(typical)])], titles=titles, size=1.1
-)
-assert true_digit != predicted_digit and len(confused) == mistakes.max() >= 1
-plt.show()
+with hidden_answer():
+
+    def most_confused(counts):
+        mistakes = counts.clone()  # a copy: section 6's matrix keeps its diagonal
+        mistakes.fill_diagonal_(0)  # keep only the errors
+        return divmod(int(mistakes.argmax()), 10)
+
+    true_digit, predicted_digit = most_confused(counts)
+    confused = torch.nonzero((split.y_test == true_digit) & (predictions == predicted_digit))[:, 0]
+    typical = [
+        int(torch.nonzero((split.y_test == d) & (predictions == d))[0, 0])
+        for d in (true_digit, predicted_digit)
+    ]
+    titles = [f"{true_digit}→{predicted_digit}"] * len(confused) + [f"a {true_digit}", f"a {predicted_digit}"]
+    fig = plotting.show_images(
+        split.x_test[torch.cat([confused, torch.tensor(typical)])], titles=titles, size=1.1
+    )
+    assert true_digit != predicted_digit and len(confused) == counts[true_digit, predicted_digit] >= 1
+    check("06.1", most_confused)
+    plt.show()
 
 # %% [markdown]
 # ### Exercise 2: how much does a shift hurt?
@@ -578,43 +596,75 @@ plt.show()
 # images moved right by a quarter, a half, three quarters and a whole pixel (hint:
 # `random_shift` moves by a random amount; `F.affine_grid` and `F.grid_sample` move by a
 # fixed one). What happens at one pixel, and why might a model with 4 patches care?
+# Write `shift_right(images, pixels)` for images (B, 1, 8, 8), empty background coming in
+# on the left, and give the function to `check`.
 
+
+# %%
+def shift_right(images, pixels):
+    """(B, 1, 8, 8) images -> the same images moved right by `pixels` (a float)."""
+    ...  # your code
+
+
+check("06.2", shift_right)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def shift_right(images, pixels):
-    theta = torch.tensor([[1.0, 0.0, -pixels * 2 / images.shape[-1]], [0.0, 1.0, 0.0]])
-    grid = torch.nn.functional.affine_grid(
-        theta.expand(images.shape[0], 2, 3), list(images.shape), align_corners=False
-    )
-    return torch.nn.functional.grid_sample(images, grid, align_corners=False)
+with hidden_answer():
 
+    def shift_right(images, pixels):
+        # The grid says where each output pixel reads from, in units where the image spans
+        # [-1, 1]: one pixel is 2/W across. Reading from x - pixels moves the picture right.
+        theta = torch.tensor([[1.0, 0.0, -pixels * 2 / images.shape[-1]], [0.0, 1.0, 0.0]])
+        grid = torch.nn.functional.affine_grid(
+            theta.expand(images.shape[0], 2, 3), list(images.shape), align_corners=False
+        )
+        return torch.nn.functional.grid_sample(images, grid, align_corners=False)
 
-accs = {
-    px: evaluate(model, shift_right(split.x_test, px), split.y_test)[0] for px in (0.0, 0.25, 0.5, 0.75, 1.0)
-}
-fig, ax = plt.subplots(figsize=(5, 2.6), dpi=90)
-ax.bar([str(px) for px in accs], list(accs.values()), color="#8ab17d")
-ax.set(xlabel="test images shifted right by (pixels)", ylabel="test accuracy", ylim=(0, 1))
-ax.set_title("a whole pixel is 1/8 of the image", fontsize=10)
-assert accs[1.0] < accs[0.0]  # a whole pixel moves ink across patch borders
-plt.show()
+    accs = {
+        px: evaluate(model, shift_right(split.x_test, px), split.y_test)[0]
+        for px in (0.0, 0.25, 0.5, 0.75, 1.0)
+    }
+    fig, ax = plt.subplots(figsize=(5, 2.6), dpi=90)
+    ax.bar([str(px) for px in accs], list(accs.values()), color="#8ab17d")
+    ax.set(xlabel="test images shifted right by (pixels)", ylabel="test accuracy", ylim=(0, 1))
+    ax.set_title("a whole pixel is 1/8 of the image", fontsize=10)
+    assert accs[1.0] < accs[0.0]  # a whole pixel moves ink across patch borders
+    check("06.2", shift_right)
+    plt.show()
 
 # %% [markdown]
 # ### Exercise 3: patch size, tokens and cost
 #
-# For patch sizes 1, 2, 4 and 8 on these 8×8 digits, compute the number of tokens
-# (N + 1), the entries of one attention map, (N + 1)², and the model's parameter count
-# with the recipe's other settings. Which grows, and which hardly moves?
+# For patch sizes 1, 2, 4 and 8 on these 8×8 digits, compute the number of tokens the
+# encoder sees, the entries of one attention map, and the model's parameter count with
+# the recipe's other settings. Which grows, and which hardly moves? Write the first two
+# as a function `tokens_and_entries(patch_size)` and give it to `check`.
+
+
+# %%
+def tokens_and_entries(patch_size):
+    """Patch size of the 8×8 digits -> (tokens, entries of one attention map)."""
+    ...  # your code
+
+
+check("06.3", tokens_and_entries)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-for p in (1, 2, 4, 8):
-    n = (8 // p) ** 2
-    with torch.device("meta"):  # count without allocating
-        m = VisionTransformer(**{**config, "patch_size": p})
-    print(
-        f"P={p}: tokens {n + 1:3d}, attention entries {(n + 1) ** 2:5d}, parameters {count_parameters(m):,}"
-    )
-    assert m.pos_embed.shape == (1, n + 1, 64)
+with hidden_answer():
+
+    def tokens_and_entries(patch_size):
+        n = (8 // patch_size) ** 2  # patches
+        return n + 1, (n + 1) ** 2  # the CLS token too; one entry per (query, key) pair
+
+    for p in (1, 2, 4, 8):
+        tokens, entries = tokens_and_entries(p)
+        with torch.device("meta"):  # count without allocating
+            m = VisionTransformer(**{**config, "patch_size": p})
+        print(
+            f"P={p}: tokens {tokens:3d}, attention entries {entries:5d}, parameters {count_parameters(m):,}"
+        )
+        assert m.pos_embed.shape == (1, tokens, 64)
+    check("06.3", tokens_and_entries)
 
 # %% [markdown]
 # ## Summary

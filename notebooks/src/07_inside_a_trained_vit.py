@@ -54,6 +54,7 @@ from vit_steps.course.fashion_mnist import CLASSES, load_fashion_mnist_subset
 from vit_steps.course.recipes import FASHION_MODEL
 from vit_steps.course.results import load_results
 from vit_steps.course.training import evaluate
+from vit_steps.exercises import check, hidden_answer
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -681,32 +682,49 @@ assert raw_accuracy < accuracy - 0.1
 # ### Exercise 1: distance, as the flips see it
 #
 # Section 3 found each position alike with its mirror image. Measure distance the way a
-# model trained with flips might: fold every column c onto min(c, 6 − c), so that a column
-# and its mirror count as one, and take distances between the folded places. Recompute the
-# mean similarity of the trained table at each folded distance (pairs that fold onto the
-# same place are left out) and draw it beside the plain curve of section 3. Does
-# similarity fall more steadily with the folded distance? A number to decide by: the
+# model trained with flips might: fold the columns so that column c and its mirror image,
+# column 6 − c, land on one place, while next-door columns stay one patch apart, and take
+# distances between the folded places. Write the fold as a function `fold(columns)` of a
+# tensor of column numbers, such as `torch.arange(49) % 7`, and give it to `check`. Then
+# recompute the mean similarity of the trained table at each folded distance (pairs that
+# fold onto the same place are left out) and draw it beside the plain curve of section 3.
+# Does similarity fall more steadily with the folded distance? A number to decide by: the
 # correlation of distance and similarity over all pairs, plain and folded (the more
 # negative, the more steadily similarity falls with distance).
 
+
+# %%
+def fold(columns):
+    """A tensor of column numbers 0 to 6 -> their folded places (a column and its mirror alike)."""
+    ...  # your code
+
+
+check("07.1", fold)
+
 # %% tags=["solution"] jupyter={"source_hidden": true}
-rows_, cols_ = torch.arange(49) // 7, torch.arange(49) % 7
-folds = {"plain": cols_, "folded": torch.minimum(cols_, 6 - cols_)}  # column c and 6 - c count as one
-lines = {}
-for name, columns in folds.items():
-    places = torch.stack([rows_, columns], dim=1)  # (49, 2)
-    d = torch.cdist(places.double(), places.double())  # (49, 49): patches apart
-    keep = d > 0  # distinct places only (a column and its mirror fold onto one place)
-    r = torch.corrcoef(torch.stack([d[keep], similarity[keep].double()]))[0, 1]
-    values, group = torch.unique((d[keep] ** 2).round(), return_inverse=True)  # exact distance groups
-    sums = torch.zeros(len(values), dtype=torch.float64).index_add_(0, group, similarity[keep].double())
-    lines[f"{name} distance"] = (values.sqrt(), sums / torch.bincount(group))
-    print(f"{name:6s} distance: correlation of distance and similarity {r:.4f}")
-fig = plotting.plot_lines(
-    lines, "distance (patches)", "mean cosine similarity", title="trained table, two distances"
-)
-assert all(x.min() == 1.0 for x, _ in lines.values())
-plt.show()
+with hidden_answer():
+
+    def fold(columns):
+        return torch.minimum(columns, 6 - columns)  # column c and 6 - c count as one
+
+    rows_, cols_ = torch.arange(49) // 7, torch.arange(49) % 7
+    folds = {"plain": cols_, "folded": fold(cols_)}
+    lines = {}
+    for name, columns in folds.items():
+        places = torch.stack([rows_, columns], dim=1)  # (49, 2)
+        d = torch.cdist(places.double(), places.double())  # (49, 49): patches apart
+        keep = d > 0  # distinct places only (a column and its mirror fold onto one place)
+        r = torch.corrcoef(torch.stack([d[keep], similarity[keep].double()]))[0, 1]
+        values, group = torch.unique((d[keep] ** 2).round(), return_inverse=True)  # exact distance groups
+        sums = torch.zeros(len(values), dtype=torch.float64).index_add_(0, group, similarity[keep].double())
+        lines[f"{name} distance"] = (values.sqrt(), sums / torch.bincount(group))
+        print(f"{name:6s} distance: correlation of distance and similarity {r:.4f}")
+    fig = plotting.plot_lines(
+        lines, "distance (patches)", "mean cosine similarity", title="trained table, two distances"
+    )
+    assert all(x.min() == 1.0 for x, _ in lines.values())
+    check("07.1", fold)
+    plt.show()
 
 # %% [markdown]
 # ### Exercise 2: test an explanation by removing what it points at
@@ -717,43 +735,74 @@ plt.show()
 # random garment patches. (The first pitfall computed both maps for these 500 images,
 # `rolled` and `raw`.) If a map shows what the model relies on, removing its patches
 # should cost more accuracy than removing random ones. Which map passes the test?
+# Write `remove_patches(images, order, n, background)` and give it to `check`: `order`
+# (B, 49) lists each image's patch numbers, the most important first.
 
+
+# %%
+def remove_patches(images, order, n, background):
+    """(B, 1, 28, 28) images -> copies with the first n patches of each image's order set to background."""
+    ...  # your code
+
+
+check("07.2", remove_patches)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-def remove_patches(images, order, n=5):
-    """Set the first n patches of each image's order (B, 49) to the background value."""
-    mask = torch.zeros(images.shape[0], 49).scatter_(1, order[:, :n], 1.0).reshape(-1, 1, 7, 7)
-    mask = mask.repeat_interleave(4, 2).repeat_interleave(4, 3).bool()  # (B, 1, 28, 28)
-    return torch.where(mask, torch.tensor((0 - mean) / std), images)
+with hidden_answer():
 
+    def remove_patches(images, order, n, background):
+        mask = torch.zeros(images.shape[0], 49).scatter_(1, order[:, :n], 1.0).reshape(-1, 1, 7, 7)
+        mask = mask.repeat_interleave(4, 2).repeat_interleave(4, 3).bool()  # (B, 1, 28, 28)
+        return torch.where(mask, torch.tensor(background), images)  # a new tensor: the input stays
 
-on_garment = F.avg_pool2d(x_test[:500], 4).flatten(1) > 0.1
-shuffled = torch.rand(500, 49, generator=torch.Generator().manual_seed(0)) + 2 * on_garment  # garment first
-ranked = {"rollout's top 5": rolled, "last layer's top 5": raw, "5 random garment patches": shuffled}
-print(f"nothing removed: {evaluate(model, x_norm[:500], y_test[:500])[0]:.4f}")  # the pitfall's 500 maps
-for name, weights in ranked.items():
-    removed = remove_patches(x_norm[:500], weights.argsort(dim=1, descending=True))
-    print(f"{name:25s} removed: {evaluate(model, removed, y_test[:500])[0]:.4f}")
-assert ((removed != x_norm[:500]).flatten(1).sum(1) <= 5 * 16).all()  # at most 5 patches of 16 pixels
+    black = (0 - mean) / std  # the background, normalised as the model saw it
+    on_garment = F.avg_pool2d(x_test[:500], 4).flatten(1) > 0.1
+    shuffled = (
+        torch.rand(500, 49, generator=torch.Generator().manual_seed(0)) + 2 * on_garment
+    )  # garment first
+    ranked = {"rollout's top 5": rolled, "last layer's top 5": raw, "5 random garment patches": shuffled}
+    print(f"nothing removed: {evaluate(model, x_norm[:500], y_test[:500])[0]:.4f}")  # the pitfall's 500 maps
+    for name, weights in ranked.items():
+        removed = remove_patches(x_norm[:500], weights.argsort(dim=1, descending=True), 5, black)
+        print(f"{name:25s} removed: {evaluate(model, removed, y_test[:500])[0]:.4f}")
+    assert ((removed != x_norm[:500]).flatten(1).sum(1) <= 5 * 16).all()  # at most 5 patches of 16 pixels
+    check("07.2", remove_patches)
 
 # %% [markdown]
 # ### Exercise 3: a smaller image
 #
-# Section 6 went up in size. Go down: shrink the test images to 20×20 (a 5×5 grid, 26
-# tokens) with `at_size`, and compare the trained model with its table resized by
-# `resize_pos_embed` against the same model with no position table. Is shrinking the
-# garment kinder or crueller to the model than enlarging it?
+# Section 6 went up in size. Go down: shrink the test images to 20×20 with `at_size`, and
+# compare the trained model with its table resized by `resize_pos_embed` against the same
+# model with no position table. Is shrinking the garment kinder or crueller to the model
+# than enlarging it? First, before running anything: what shape must the position table
+# have for size×size images? Write `table_shape(size)` and give it to `check`.
+
+
+# %%
+def table_shape(size):
+    """Image side in pixels (patch size 4, as trained) -> the shape of the position table."""
+    ...  # your code
+
+
+check("07.3", table_shape)
 
 # %% tags=["solution"] jupyter={"source_hidden": true}
-small = (at_size(x_test, 20) - mean) / std  # (2000, 1, 20, 20)
-shrunk = {
-    "resized (bicubic)": resize_pos_embed(model.pos_embed.detach(), (7, 7), (5, 5)),
-    "no position embedding": torch.zeros(1, 26, 64),
-}
-for name, table in shrunk.items():
-    print(f"20×20, {name:22s}: {evaluate(model_at(20, table), small, y_test)[0]:.4f}")
-print(f"for comparison, 28×28: {accuracy:.4f} | 32×32 resized: {results['resized (bicubic)', 32]:.4f}")
-assert small.shape == (2000, 1, 20, 20) and shrunk["resized (bicubic)"].shape == (1, 26, 64)
+with hidden_answer():
+
+    def table_shape(size):
+        grid = size // 4  # patches along each side
+        return (1, 1 + grid * grid, 64)  # the CLS row, then one row per patch, each D = 64 wide
+
+    small = (at_size(x_test, 20) - mean) / std  # (2000, 1, 20, 20)
+    shrunk = {
+        "resized (bicubic)": resize_pos_embed(model.pos_embed.detach(), (7, 7), (5, 5)),
+        "no position embedding": torch.zeros(table_shape(20)),
+    }
+    for name, table in shrunk.items():
+        print(f"20×20, {name:22s}: {evaluate(model_at(20, table), small, y_test)[0]:.4f}")
+    print(f"for comparison, 28×28: {accuracy:.4f} | 32×32 resized: {results['resized (bicubic)', 32]:.4f}")
+    assert small.shape == (2000, 1, 20, 20) and shrunk["resized (bicubic)"].shape == table_shape(20)
+    check("07.3", table_shape)
 
 # %% [markdown]
 # ## Summary
