@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint format notebooks student slides bench checkpoint rerun clean
+.PHONY: lab test lint format notebooks student slides bench checkpoint rerun lab-check clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ checkpoint: $(STAMP)
 ## rerun: run every notebook cell twice in a row, as a learner pressing Shift-Enter again does
 rerun: $(STAMP)
 	$(BIN)/python -m tools.check_rerun
+
+## lab-check: Run All of every notebook in a real JupyterLab (headless Chromium): no solution's answer shows
+lab-check: $(STAMP)
+	$(BIN)/python -m tools.check_lab
 
 ## student: build/student/NN_*.ipynb, copies without solutions or outputs, to hand out
 student: $(STAMP)

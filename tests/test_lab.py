@@ -1,0 +1,28 @@
+"""Run All in a real JupyterLab gives no solution's answer away (tools/check_lab.py).
+
+A JupyterLab server, headless Chromium and a notebook run once more: this test does it for
+notebook 01, the shortest, so every `make test` sees the mechanism work in a real browser.
+`make lab-check` (which CI runs) does it for every notebook, with a report per cell.
+"""
+
+import pytest
+
+from tools.check_lab import Lab, notebooks
+from tools.workshop import find_chromium
+
+PATHS = notebooks(["01"])
+
+
+@pytest.fixture(scope="module")
+def lab():
+    if find_chromium() is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium package)")
+    with Lab() as lab:
+        yield lab
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
+def test_run_all_in_jupyterlab_keeps_solutions_hidden(path, lab):
+    result = lab.check(path)
+    assert len(result.cells) >= 2, f"{path.stem} has too few cells tagged 'solution'"
+    assert result.passed, "\n" + result.report()
