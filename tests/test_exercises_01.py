@@ -2,33 +2,9 @@
 
 import torch
 import torch.nn.functional as F
+from _exercises import missed, not_attempted, raises
 
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted(exercise, with_stub=True):
-    def stub(*args): ...
-
-    for answer in (None, stub) if with_stub else (None, ...):
-        feedback = check(exercise, answer)
-        assert not feedback.attempted and not feedback.passed
-        assert "not attempted yet" in feedback.line
-
-
-def _raises(exercise):
-    def broken(*args):
-        raise RuntimeError("shape '[2, 4, 48]' is invalid for input of size 100")
-
-    feedback = check(exercise, broken)
-    assert not feedback.passed and "RuntimeError" in feedback.hint
-
 
 # 01.1 ----------------------------------------------------------------------------------
 
@@ -46,18 +22,18 @@ def test_01_1_mistakes_get_their_own_hints():
     n = (100 // P) * grid_w + 37 // P
     k = 1 * P * P + (100 % P) * P + 37 % P
     hints = {
-        _missed("01.1", ((37 // P) * grid_w + 100 // P, k), "swapped"),
-        _missed("01.1", (n + 1, k), "1-based"),
-        _missed("01.1", (n, ((100 % P) * P + 37 % P) * 3 + 1), "(P, P, C)"),
-        _missed("01.1", (n, 1 * P * P + (37 % P) * P + 100 % P), "along a row first"),
-        _missed("01.1", (n, 0 * P * P + (100 % P) * P + 37 % P), "green is channel 1"),
+        missed("01.1", ((37 // P) * grid_w + 100 // P, k), "swapped"),
+        missed("01.1", (n + 1, k), "1-based"),
+        missed("01.1", (n, ((100 % P) * P + 37 % P) * 3 + 1), "(P, P, C)"),
+        missed("01.1", (n, 1 * P * P + (37 % P) * P + 100 % P), "along a row first"),
+        missed("01.1", (n, 0 * P * P + (100 % P) * P + 37 % P), "green is channel 1"),
     }
     assert len(hints) == 5
 
 
 def test_01_1_wrong_type_and_not_attempted():
-    _missed("01.1", 78, "pair (n, k)")
-    _not_attempted("01.1", with_stub=False)
+    missed("01.1", 78, "pair (n, k)")
+    not_attempted("01.1", with_stub=False)
 
 
 # 01.2 ----------------------------------------------------------------------------------
@@ -122,12 +98,12 @@ def test_01_2_mistakes_get_their_own_hints():
         )
 
     hints = {
-        _missed("01.2", cpp, "(C, P, P) flattened"),
-        _missed("01.2", no_permute, "without a permute"),
-        _missed("01.2", pixel_axes_swapped, "axes are swapped"),
-        _missed("01.2", grid_by_columns, "column by column"),
-        _missed("01.2", one_column_per_patch, "one column per patch"),
-        _missed("01.2", toy_sizes, "images.shape"),
+        missed("01.2", cpp, "(C, P, P) flattened"),
+        missed("01.2", no_permute, "without a permute"),
+        missed("01.2", pixel_axes_swapped, "axes are swapped"),
+        missed("01.2", grid_by_columns, "column by column"),
+        missed("01.2", one_column_per_patch, "one column per patch"),
+        missed("01.2", toy_sizes, "images.shape"),
     }
     assert len(hints) == 6
 
@@ -138,14 +114,14 @@ def test_01_2_leaves_the_images_alone():
         images.zero_()
         return out
 
-    _missed("01.2", in_place, "changed the images")
+    missed("01.2", in_place, "changed the images")
 
 
 def test_01_2_wrong_type_and_not_attempted():
-    _missed("01.2", lambda images, P: images.numpy(), "one tensor")
-    _missed("01.2", torch.zeros(2, 4, 48), "expected a function")
-    _not_attempted("01.2")
-    _raises("01.2")
+    missed("01.2", lambda images, P: images.numpy(), "one tensor")
+    missed("01.2", torch.zeros(2, 4, 48), "expected a function")
+    not_attempted("01.2")
+    raises("01.2", RuntimeError("shape '[2, 4, 48]' is invalid for input of size 100"))
 
 
 # 01.3 ----------------------------------------------------------------------------------
@@ -162,15 +138,15 @@ def test_01_3_right_answers_pass():
 def test_01_3_mistakes_get_their_own_hints():
     side = (224 - 16) // 8 + 1
     hints = {
-        _missed("01.3", (224 // 8, (224 // 8) ** 2), "run off the photo"),
-        _missed("01.3", (224 // 16, (224 // 16) ** 2), "stride P"),
-        _missed("01.3", (side - 1, (side - 1) ** 2), "off by one"),
-        _missed("01.3", (side, side), "one side"),
-        _missed("01.3", (side, side * side + 1), "no CLS token"),
+        missed("01.3", (224 // 8, (224 // 8) ** 2), "run off the photo"),
+        missed("01.3", (224 // 16, (224 // 16) ** 2), "stride P"),
+        missed("01.3", (side - 1, (side - 1) ** 2), "off by one"),
+        missed("01.3", (side, side), "one side"),
+        missed("01.3", (side, side * side + 1), "no CLS token"),
     }
     assert len(hints) == 5
 
 
 def test_01_3_wrong_type_and_not_attempted():
-    _missed("01.3", 729, "pair (windows per side, tokens N)")
-    _not_attempted("01.3", with_stub=False)
+    missed("01.3", 729, "pair (windows per side, tokens N)")
+    not_attempted("01.3", with_stub=False)

@@ -1,35 +1,11 @@
 """The checkers of notebook 02: right answers pass, typical mistakes get their own hint."""
 
 import torch
+from _exercises import missed, not_attempted, raises
 from torch import nn
 
 from vit_steps import new_cls_token, prepend_cls_token
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted(exercise, with_stub=True):
-    def stub(*args): ...
-
-    for answer in (None, stub) if with_stub else (None, ...):
-        feedback = check(exercise, answer)
-        assert not feedback.attempted and not feedback.passed
-        assert "not attempted yet" in feedback.line
-
-
-def _raises(exercise):
-    def broken(*args):
-        raise IndexError("index 4 is out of bounds for dimension 1 with size 4")
-
-    feedback = check(exercise, broken)
-    assert not feedback.passed and "IndexError" in feedback.hint
-
 
 # 02.1 ----------------------------------------------------------------------------------
 
@@ -50,18 +26,18 @@ def test_02_1_mistakes_get_their_own_hints():
     view, copy = _stored()
     shown = torch.zeros(1, 1, 768).expand(64, -1, -1)
     hints = {
-        _missed("02.1", (copy, view), "wrong way round"),
-        _missed("02.1", (shown.numel() * shown.element_size(), copy), "stride 0"),
-        _missed("02.1", (view // 4, copy // 4), "not bytes"),
-        _missed("02.1", (view * 2, copy * 2), "float64"),
-        _missed("02.1", (5 * copy, 5 * copy), "whole (B, 1 + 4, D) sequence"),
+        missed("02.1", (copy, view), "wrong way round"),
+        missed("02.1", (shown.numel() * shown.element_size(), copy), "stride 0"),
+        missed("02.1", (view // 4, copy // 4), "not bytes"),
+        missed("02.1", (view * 2, copy * 2), "float64"),
+        missed("02.1", (5 * copy, 5 * copy), "whole (B, 1 + 4, D) sequence"),
     }
     assert len(hints) == 5
 
 
 def test_02_1_wrong_type_and_not_attempted():
-    _missed("02.1", 196608, "give the answer as a pair")
-    _not_attempted("02.1", with_stub=False)
+    missed("02.1", 196608, "give the answer as a pair")
+    not_attempted("02.1", with_stub=False)
 
 
 # 02.2 ----------------------------------------------------------------------------------
@@ -114,21 +90,21 @@ def test_02_2_mistakes_get_their_own_hints():
         return torch.cat([extra.detach().expand(tokens.shape[0], -1, -1), tokens], dim=1)
 
     hints = {
-        _missed("02.2", at_the_end, "at the end"),
-        _missed("02.2", batch_axis, "extra images"),
-        _missed("02.2", feature_axis, "D numbers of each token"),
-        _missed("02.2", no_expand, "every image needs"),
-        _missed("02.2", expand_as_for_one_token, "K of them now"),
-        _missed("02.2", one_at_a_time, "reverse order"),
-        _missed("02.2", detached, "no gradient reaches extra"),
+        missed("02.2", at_the_end, "at the end"),
+        missed("02.2", batch_axis, "extra images"),
+        missed("02.2", feature_axis, "D numbers of each token"),
+        missed("02.2", no_expand, "every image needs"),
+        missed("02.2", expand_as_for_one_token, "K of them now"),
+        missed("02.2", one_at_a_time, "reverse order"),
+        missed("02.2", detached, "no gradient reaches extra"),
     }
     assert len(hints) == 7
 
 
 def test_02_2_wrong_type_and_not_attempted():
-    _missed("02.2", lambda tokens, extra: [extra, tokens], "one tensor")
-    _not_attempted("02.2")
-    _raises("02.2")
+    missed("02.2", lambda tokens, extra: [extra, tokens], "one tensor")
+    not_attempted("02.2")
+    raises("02.2", IndexError("index 4 is out of bounds for dimension 1 with size 4"))
 
 
 # 02.3 ----------------------------------------------------------------------------------
@@ -185,16 +161,16 @@ def test_02_3_mistakes_get_their_own_hints():
         return (grad.abs().sum(dim=-1) > 0)[0]
 
     hints = {
-        _missed("02.3", whole_sequence, "not of the whole sequence"),
-        _missed("02.3", first_patch_row, "the CLS token is row 0"),
-        _missed("02.3", with_the_cls_row, "the CLS row itself"),
-        _missed("02.3", not_reduced, "one per number"),
-        _missed("02.3", layer_forgotten, "passed through layer"),
+        missed("02.3", whole_sequence, "not of the whole sequence"),
+        missed("02.3", first_patch_row, "the CLS token is row 0"),
+        missed("02.3", with_the_cls_row, "the CLS row itself"),
+        missed("02.3", not_reduced, "one per number"),
+        missed("02.3", layer_forgotten, "passed through layer"),
     }
     assert len(hints) == 5
 
 
 def test_02_3_wrong_type_and_not_attempted():
-    _missed("02.3", lambda layer, patch_tokens: "all of them", "one answer per patch")
-    _not_attempted("02.3")
-    _raises("02.3")
+    missed("02.3", lambda layer, patch_tokens: "all of them", "one answer per patch")
+    not_attempted("02.3")
+    raises("02.3", IndexError("index 4 is out of bounds for dimension 1 with size 4"))

@@ -4,34 +4,10 @@ import math
 
 import torch
 import torch.nn.functional as F
+from _exercises import missed, not_attempted, raises
 
 from vit_steps import resize_pos_embed
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted(exercise):
-    def stub(*args): ...
-
-    for answer in (None, stub):
-        feedback = check(exercise, answer)
-        assert not feedback.attempted and not feedback.passed
-        assert "not attempted yet" in feedback.line
-
-
-def _raises(exercise):
-    def broken(*args):
-        raise TypeError("unsupported operand type(s) for +: 'Tensor' and 'NoneType'")
-
-    feedback = check(exercise, broken)
-    assert not feedback.passed and "TypeError" in feedback.hint
-
 
 # 03.1 ----------------------------------------------------------------------------------
 
@@ -73,25 +49,23 @@ def test_03_1_mistakes_get_their_own_hints():
         return (tokens[:, order] + table).mean(dim=1)
 
     hints = {
-        _missed("03.1", table_shuffled_too, "shuffled the table along with the tokens"),
-        _missed("03.1", no_table, "table is missing"),
-        _missed("03.1", table_shuffled_instead, "shuffled the table, not the tokens"),
-        _missed("03.1", cls_row, "no CLS token here"),
-        _missed("03.1", mean_over_channels, "D numbers of each token"),
-        _missed("03.1", mean_over_batch, "images of the batch"),
-        _missed("03.1", no_block, "through block first"),
+        missed("03.1", table_shuffled_too, "shuffled the table along with the tokens"),
+        missed("03.1", no_table, "table is missing"),
+        missed("03.1", table_shuffled_instead, "shuffled the table, not the tokens"),
+        missed("03.1", cls_row, "no CLS token here"),
+        missed("03.1", mean_over_channels, "D numbers of each token"),
+        missed("03.1", mean_over_batch, "images of the batch"),
+        missed("03.1", no_block, "through block first"),
     }
     assert len(hints) == 7
     # Not using order at all gives what shuffling the table too gives (the mean cannot see the order): one hint for both.
-    _missed(
-        "03.1", lambda block, tokens, order, table: block(tokens + table).mean(dim=1), "order is not used"
-    )
+    missed("03.1", lambda block, tokens, order, table: block(tokens + table).mean(dim=1), "order is not used")
 
 
 def test_03_1_wrong_type_and_not_attempted():
-    _missed("03.1", lambda block, tokens, order, table: 0.5, "one tensor")
-    _not_attempted("03.1")
-    _raises("03.1")
+    missed("03.1", lambda block, tokens, order, table: 0.5, "one tensor")
+    not_attempted("03.1")
+    raises("03.1", TypeError("unsupported operand type(s) for +: 'Tensor' and 'NoneType'"))
 
 
 # 03.2 ----------------------------------------------------------------------------------
@@ -142,20 +116,20 @@ def test_03_2_mistakes_get_their_own_hints():
         return torch.cos(0 * _omegas(dim)).sum()
 
     hints = {
-        _missed("03.2", every_channel, "twice too large"),
-        _missed("03.2", sine, "not a sine"),
-        _missed("03.2", exponent_i_over_d, "2i/d"),
-        _missed("03.2", no_frequency, "its own frequency"),
-        _missed("03.2", not_summed, "one per frequency"),
-        _missed("03.2", offset_zero, "change with the offset"),
+        missed("03.2", every_channel, "twice too large"),
+        missed("03.2", sine, "not a sine"),
+        missed("03.2", exponent_i_over_d, "2i/d"),
+        missed("03.2", no_frequency, "its own frequency"),
+        missed("03.2", not_summed, "one per frequency"),
+        missed("03.2", offset_zero, "change with the offset"),
     }
     assert len(hints) == 6
 
 
 def test_03_2_wrong_type_and_not_attempted():
-    _missed("03.2", lambda offset, dim: "cos", "one number")
-    _not_attempted("03.2")
-    _raises("03.2")
+    missed("03.2", lambda offset, dim: "cos", "one number")
+    not_attempted("03.2")
+    raises("03.2", TypeError("unsupported operand type(s) for +: 'Tensor' and 'NoneType'"))
 
 
 # 03.3 ----------------------------------------------------------------------------------
@@ -203,16 +177,16 @@ def test_03_3_mistakes_get_their_own_hints():
         return torch.cat([pos[:, :1], grid.permute(0, 2, 3, 1).reshape(1, h * w, -1)], dim=1)
 
     hints = {
-        _missed("03.3", width_first, "(width, height)"),
-        _missed("03.3", in_pixels, "counted in pixels"),
-        _missed("03.3", the_exercises_sizes, "take both grids from the arguments"),
-        _missed("03.3", cls_row_dropped, "CLS row is missing"),
-        _missed("03.3", bilinear, "bicubically"),
+        missed("03.3", width_first, "(width, height)"),
+        missed("03.3", in_pixels, "counted in pixels"),
+        missed("03.3", the_exercises_sizes, "take both grids from the arguments"),
+        missed("03.3", cls_row_dropped, "CLS row is missing"),
+        missed("03.3", bilinear, "bicubically"),
     }
     assert len(hints) == 5
 
 
 def test_03_3_wrong_type_and_not_attempted():
-    _missed("03.3", lambda pos, image_size, patch_size: (1, 337, 64), "one tensor")
-    _not_attempted("03.3")
-    _raises("03.3")
+    missed("03.3", lambda pos, image_size, patch_size: (1, 337, 64), "one tensor")
+    not_attempted("03.3")
+    raises("03.3", TypeError("unsupported operand type(s) for +: 'Tensor' and 'NoneType'"))

@@ -3,33 +3,9 @@
 import math
 
 import torch
+from _exercises import missed, not_attempted, raises
 
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted(exercise):
-    def stub(*args): ...
-
-    for answer in (None, stub):
-        feedback = check(exercise, answer)
-        assert not feedback.attempted and not feedback.passed
-        assert "not attempted yet" in feedback.line
-
-
-def _raises(exercise):
-    def broken(*args):
-        raise IndexError("index 10 is out of bounds")
-
-    feedback = check(exercise, broken)
-    assert not feedback.passed and "IndexError" in feedback.hint
-
 
 # 04.1 ----------------------------------------------------------------------------------
 
@@ -72,21 +48,21 @@ def test_04_1_mistakes_get_their_own_hints():
         return 11 * D * D + 12 * D
 
     hints = {
-        _missed("04.1", no_linear_biases, "biases are missing"),
-        _missed("04.1", no_layernorms, "LayerNorms are missing"),
-        _missed("04.1", mlp_once, "only fc1 is counted"),
-        _missed("04.1", heads_multiply, "changes with the number of heads"),
-        _missed("04.1", number_only, "right for D = 768"),
-        _missed("04.1", other_slip, "the D² part"),
+        missed("04.1", no_linear_biases, "biases are missing"),
+        missed("04.1", no_layernorms, "LayerNorms are missing"),
+        missed("04.1", mlp_once, "only fc1 is counted"),
+        missed("04.1", heads_multiply, "changes with the number of heads"),
+        missed("04.1", number_only, "right for D = 768"),
+        missed("04.1", other_slip, "the D² part"),
     }
     assert len(hints) == 6
 
 
 def test_04_1_wrong_type_and_not_attempted():
-    _missed("04.1", lambda D, heads: "12D² + 13D", "one number")
-    _missed("04.1", 7_087_872, "expected a function")
-    _not_attempted("04.1")
-    _raises("04.1")
+    missed("04.1", lambda D, heads: "12D² + 13D", "one number")
+    missed("04.1", 7_087_872, "expected a function")
+    not_attempted("04.1")
+    raises("04.1", IndexError("index 10 is out of bounds"))
 
 
 # 04.2 ----------------------------------------------------------------------------------
@@ -127,19 +103,19 @@ def test_04_2_mistakes_get_their_own_hints():
         return _post_norm(blk, x), None
 
     hints = {
-        _missed("04.2", pre_norm, "pre-norm"),
-        _missed("04.2", norm_before_sum, "normalise the branch"),
-        _missed("04.2", one_norm, "norm1 serves both"),
-        _missed("04.2", last_norm_missing, "needs its LayerNorm too"),
-        _missed("04.2", returns_a_pair, "not a tuple"),
+        missed("04.2", pre_norm, "pre-norm"),
+        missed("04.2", norm_before_sum, "normalise the branch"),
+        missed("04.2", one_norm, "norm1 serves both"),
+        missed("04.2", last_norm_missing, "needs its LayerNorm too"),
+        missed("04.2", returns_a_pair, "not a tuple"),
     }
     assert len(hints) == 5
 
 
 def test_04_2_wrong_type_and_not_attempted():
-    _missed("04.2", lambda blk, x: x[0], "keeps the shape")
-    _not_attempted("04.2")
-    _raises("04.2")
+    missed("04.2", lambda blk, x: x[0], "keeps the shape")
+    not_attempted("04.2")
+    raises("04.2", IndexError("index 10 is out of bounds"))
 
     def forgot_index(blk, x):  # blk.attn returns (output, weights)
         return blk.norm1(x + blk.attn(x))
@@ -199,12 +175,12 @@ def test_04_3_mistakes_get_their_own_hints():
         return weights, out
 
     hints = {
-        _missed("04.3", feature_mean, "dv features"),
-        _missed("04.3", one_row, "its own output row"),
-        _missed("04.3", softmax_over_queries, "the softmax runs over the keys"),
-        _missed("04.3", one_over_d, "counts features, not keys"),
-        _missed("04.3", summed, "not their sum"),
-        _missed("04.3", swapped, "swapped"),
+        missed("04.3", feature_mean, "dv features"),
+        missed("04.3", one_row, "its own output row"),
+        missed("04.3", softmax_over_queries, "the softmax runs over the keys"),
+        missed("04.3", one_over_d, "counts features, not keys"),
+        missed("04.3", summed, "not their sum"),
+        missed("04.3", swapped, "swapped"),
     }
     assert len(hints) == 6
 
@@ -219,16 +195,16 @@ def test_04_3_weights_that_follow_the_queries_or_do_not_sum_to_one():
         return weights @ v, weights
 
     hints = {
-        _missed("04.3", keys_are_queries, "change with the queries"),
-        _missed("04.3", not_normalised, "should sum to 1"),
+        missed("04.3", keys_are_queries, "change with the queries"),
+        missed("04.3", not_normalised, "should sum to 1"),
     }
     assert len(hints) == 2
 
 
 def test_04_3_wrong_type_and_not_attempted():
-    _missed("04.3", lambda q, v: v.mean(dim=1), "a pair (out, weights)")
-    _not_attempted("04.3")
-    _raises("04.3")
+    missed("04.3", lambda q, v: v.mean(dim=1), "a pair (out, weights)")
+    not_attempted("04.3")
+    raises("04.3", IndexError("index 10 is out of bounds"))
 
 
 def test_checking_leaves_the_learners_random_state_alone():

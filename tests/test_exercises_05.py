@@ -4,22 +4,9 @@ import math
 
 import torch
 import torch.nn.functional as F
+from _exercises import missed, not_attempted
 
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted_value(exercise):
-    feedback = check(exercise, None)
-    assert not feedback.attempted and not feedback.passed
-    assert "not attempted yet" in feedback.line
-
 
 # 05.1 ----------------------------------------------------------------------------------
 
@@ -47,20 +34,20 @@ def test_05_1_right_answers_pass():
 def test_05_1_mistakes_get_their_own_hints():
     start, lowest = math.log(10), _entropy(_Q)
     hints = {
-        _missed("05.1", (start, 0.0), "cannot be 0"),
-        _missed("05.1", (start, -math.log(0.91)), "only the right class's term"),
-        _missed("05.1", (start, _entropy([0.9] + [0.1 / 9] * 9)), "the other smoothing"),
-        _missed("05.1", (0.91 * start, lowest), "only the right class's share"),
-        _missed("05.1", (math.log10(10), lowest), "wrong log base"),
-        _missed("05.1", (lowest, start), "swapped"),
+        missed("05.1", (start, 0.0), "cannot be 0"),
+        missed("05.1", (start, -math.log(0.91)), "only the right class's term"),
+        missed("05.1", (start, _entropy([0.9] + [0.1 / 9] * 9)), "the other smoothing"),
+        missed("05.1", (0.91 * start, lowest), "only the right class's share"),
+        missed("05.1", (math.log10(10), lowest), "wrong log base"),
+        missed("05.1", (lowest, start), "swapped"),
     }
     assert len(hints) == 6
 
 
 def test_05_1_wrong_type_and_not_attempted():
-    _missed("05.1", 2.3026, "a pair (start, lowest)")
-    _missed("05.1", ("ln 10", 0.5), "numbers")
-    _not_attempted_value("05.1")
+    missed("05.1", 2.3026, "a pair (start, lowest)")
+    missed("05.1", ("ln 10", 0.5), "numbers")
+    not_attempted("05.1", with_stub=False)
 
 
 # 05.2 ----------------------------------------------------------------------------------
@@ -77,19 +64,19 @@ def test_05_2_right_answers_pass():
 
 def test_05_2_mistakes_get_their_own_hints():
     hints = {
-        _missed("05.2", _AT_224, "at 224 pixels"),
-        _missed("05.2", _AT_224 + (576 - 197) * 768, "CLS token"),  # 576 rows: the CLS row forgotten
-        _missed("05.2", _AT_224 + 577 * 768, "old one is still counted"),
-        _missed("05.2", _AT_224 + (25 - 197) * 768, "the grid is square"),  # 24 patches, not 24²
-        _missed("05.2", round(_AT_224 * (384 / 224) ** 2), "only one tensor grows"),
+        missed("05.2", _AT_224, "at 224 pixels"),
+        missed("05.2", _AT_224 + (576 - 197) * 768, "CLS token"),  # 576 rows: the CLS row forgotten
+        missed("05.2", _AT_224 + 577 * 768, "old one is still counted"),
+        missed("05.2", _AT_224 + (25 - 197) * 768, "the grid is square"),  # 24 patches, not 24²
+        missed("05.2", round(_AT_224 * (384 / 224) ** 2), "only one tensor grows"),
     }
     assert len(hints) == 5
 
 
 def test_05_2_wrong_type_and_not_attempted():
-    _missed("05.2", "86,859,496", "one int")
-    _missed("05.2", (86_859_496, "pos_embed"), "one int")
-    _not_attempted_value("05.2")
+    missed("05.2", "86,859,496", "one int")
+    missed("05.2", (86_859_496, "pos_embed"), "one int")
+    not_attempted("05.2", with_stub=False)
 
 
 # 05.3 ----------------------------------------------------------------------------------
@@ -111,20 +98,20 @@ def test_05_3_right_answers_pass():
 
 def test_05_3_mistakes_get_their_own_hints():
     hints = {
-        _missed("05.3", lambda K: math.log(1 + K / math.e), "counted among the zeros"),
-        _missed("05.3", lambda K: math.log(math.e + K - 1), "and that input is 1"),
-        _missed("05.3", lambda K: math.log(K) - 1, "large K"),
-        _missed("05.3", lambda K: math.log10(1 + (K - 1) / math.e), "log base"),
-        _missed("05.3", lambda K: math.log(1 + 9 / math.e), "same for every K"),
-        _missed("05.3", math.log, "the starting loss"),
+        missed("05.3", lambda K: math.log(1 + K / math.e), "counted among the zeros"),
+        missed("05.3", lambda K: math.log(math.e + K - 1), "and that input is 1"),
+        missed("05.3", lambda K: math.log(K) - 1, "large K"),
+        missed("05.3", lambda K: math.log10(1 + (K - 1) / math.e), "log base"),
+        missed("05.3", lambda K: math.log(1 + 9 / math.e), "same for every K"),
+        missed("05.3", math.log, "the starting loss"),
     }
     assert len(hints) == 6
 
 
 def test_05_3_wrong_type_and_not_attempted():
-    _missed("05.3", lambda K: [math.log(1 + (K - 1) / math.e)] * K, "one number")
-    _missed("05.3", 1.4612, "expected a function")
-    _not_attempted_value("05.3")
+    missed("05.3", lambda K: [math.log(1 + (K - 1) / math.e)] * K, "one number")
+    missed("05.3", 1.4612, "expected a function")
+    not_attempted("05.3", with_stub=False)
 
     def stub(K): ...
 

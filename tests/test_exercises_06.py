@@ -2,33 +2,9 @@
 
 import torch
 import torch.nn.functional as F
+from _exercises import missed, not_attempted, raises
 
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted(exercise):
-    def stub(*args): ...
-
-    for answer in (None, stub):
-        feedback = check(exercise, answer)
-        assert not feedback.attempted and not feedback.passed
-        assert "not attempted yet" in feedback.line
-
-
-def _raises(exercise):
-    def broken(*args):
-        raise IndexError("index 10 is out of bounds")
-
-    feedback = check(exercise, broken)
-    assert not feedback.passed and "IndexError" in feedback.hint
-
 
 # 06.1 ----------------------------------------------------------------------------------
 
@@ -65,18 +41,18 @@ def test_06_1_mistakes_get_their_own_hints():
         return 0, 1
 
     hints = {
-        _missed("06.1", diagonal_kept, "is a hit, not a mistake"),
-        _missed("06.1", swapped, "swapped"),
-        _missed("06.1", in_place, "changed the counts"),
-        _missed("06.1", first_off_diagonal, "not the largest count"),
+        missed("06.1", diagonal_kept, "is a hit, not a mistake"),
+        missed("06.1", swapped, "swapped"),
+        missed("06.1", in_place, "changed the counts"),
+        missed("06.1", first_off_diagonal, "not the largest count"),
     }
     assert len(hints) == 4
 
 
 def test_06_1_wrong_type_and_not_attempted():
-    _missed("06.1", lambda counts: "3 and 8", "two ints")
-    _not_attempted("06.1")
-    _raises("06.1")
+    missed("06.1", lambda counts: "3 and 8", "two ints")
+    not_attempted("06.1")
+    raises("06.1", IndexError("index 10 is out of bounds"))
 
 
 # 06.2 ----------------------------------------------------------------------------------
@@ -116,21 +92,21 @@ def test_06_2_mistakes_get_their_own_hints():
         return images
 
     hints = {
-        _missed("06.2", _affine_shift(+1.0), "moved left"),
-        _missed("06.2", _affine_shift(-1.0, scale=1.0), "half as far"),
-        _missed("06.2", _affine_shift(0.0, dy=-1.0), "moved down"),
-        _missed("06.2", _affine_shift(-1.0, align_corners=True), "align_corners"),
-        _missed("06.2", rolled, "wrapping round"),
-        _missed("06.2", in_place, "changed the images"),
+        missed("06.2", _affine_shift(+1.0), "moved left"),
+        missed("06.2", _affine_shift(-1.0, scale=1.0), "half as far"),
+        missed("06.2", _affine_shift(0.0, dy=-1.0), "moved down"),
+        missed("06.2", _affine_shift(-1.0, align_corners=True), "align_corners"),
+        missed("06.2", rolled, "wrapping round"),
+        missed("06.2", in_place, "changed the images"),
     }
     assert len(hints) == 6
 
 
 def test_06_2_wrong_shape_and_not_attempted():
-    _missed("06.2", lambda images, pixels: images[0], "keep the shape")
-    _missed("06.2", lambda images, pixels: images.tolist(), "return a tensor")
-    _not_attempted("06.2")
-    _raises("06.2")
+    missed("06.2", lambda images, pixels: images[0], "keep the shape")
+    missed("06.2", lambda images, pixels: images.tolist(), "return a tensor")
+    not_attempted("06.2")
+    raises("06.2", IndexError("index 10 is out of bounds"))
 
 
 # 06.3 ----------------------------------------------------------------------------------
@@ -172,15 +148,15 @@ def test_06_3_mistakes_get_their_own_hints():
         return n + 1, n + 1
 
     hints = {
-        _missed("06.3", no_cls, "patches alone"),
-        _missed("06.3", cls_left_out_of_the_map, "leaves the CLS token out"),
-        _missed("06.3", one_side, "along one side"),
-        _missed("06.3", one_row, "one row"),
+        missed("06.3", no_cls, "patches alone"),
+        missed("06.3", cls_left_out_of_the_map, "leaves the CLS token out"),
+        missed("06.3", one_side, "along one side"),
+        missed("06.3", one_row, "one row"),
     }
     assert len(hints) == 4
 
 
 def test_06_3_wrong_type_and_not_attempted():
-    _missed("06.3", lambda p: 17, "pair (tokens, entries)")
-    _not_attempted("06.3")
-    _raises("06.3")
+    missed("06.3", lambda p: 17, "pair (tokens, entries)")
+    not_attempted("06.3")
+    raises("06.3", IndexError("index 10 is out of bounds"))

@@ -2,33 +2,9 @@
 
 import torch
 import torch.nn.functional as F
+from _exercises import missed, not_attempted, raises
 
 from vit_steps.exercises import check
-
-
-def _missed(exercise, answer, fragment):
-    feedback = check(exercise, answer)
-    assert feedback.attempted and not feedback.passed
-    assert fragment in feedback.hint, feedback.hint
-    return feedback.hint
-
-
-def _not_attempted(exercise):
-    def stub(*args): ...
-
-    for answer in (None, stub):
-        feedback = check(exercise, answer)
-        assert not feedback.attempted and not feedback.passed
-        assert "not attempted yet" in feedback.line
-
-
-def _raises(exercise):
-    def broken(*args):
-        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-
-    feedback = check(exercise, broken)
-    assert not feedback.passed and "RuntimeError" in feedback.hint
-
 
 # 07.1 ----------------------------------------------------------------------------------
 
@@ -47,21 +23,21 @@ def test_07_1_right_answers_pass():
 
 def test_07_1_mistakes_get_their_own_hints():
     hints = {
-        _missed("07.1", lambda c: torch.minimum(c, 7 - c), "with 7 - c"),
-        _missed("07.1", lambda c: (c - 3.5).abs(), "with 7 - c"),
-        _missed("07.1", lambda c: c.clone(), "no two columns fold together"),
-        _missed("07.1", lambda c: 6 - c, "no two columns fold together"),
-        _missed("07.1", lambda c: 2 * torch.minimum(c, 6 - c), "distances between folded places"),
-        _missed("07.1", lambda c: c % 4, "wrong partner"),
+        missed("07.1", lambda c: torch.minimum(c, 7 - c), "with 7 - c"),
+        missed("07.1", lambda c: (c - 3.5).abs(), "with 7 - c"),
+        missed("07.1", lambda c: c.clone(), "no two columns fold together"),
+        missed("07.1", lambda c: 6 - c, "no two columns fold together"),
+        missed("07.1", lambda c: 2 * torch.minimum(c, 6 - c), "distances between folded places"),
+        missed("07.1", lambda c: c % 4, "wrong partner"),
     }
     assert len(hints) == 4
 
 
 def test_07_1_wrong_shape_and_not_attempted():
-    _missed("07.1", lambda c: torch.minimum(c, 6 - c)[:7], "shape (49,)")
-    _missed("07.1", lambda c: torch.minimum(c, 6 - c) + torch.arange(49) // 7, "same place wherever")
-    _not_attempted("07.1")
-    _raises("07.1")
+    missed("07.1", lambda c: torch.minimum(c, 6 - c)[:7], "shape (49,)")
+    missed("07.1", lambda c: torch.minimum(c, 6 - c) + torch.arange(49) // 7, "same place wherever")
+    not_attempted("07.1")
+    raises("07.1", RuntimeError("Boolean value of Tensor with more than one value is ambiguous"))
 
 
 # 07.2 ----------------------------------------------------------------------------------
@@ -105,22 +81,22 @@ def test_07_2_right_answers_pass():
 
 def test_07_2_mistakes_get_their_own_hints():
     hints = {
-        _missed("07.2", _remove(first=False), "the last"),
-        _missed("07.2", _remove(transpose=True), "across the diagonal"),
-        _missed("07.2", _remove(upsample="tile"), "side by side"),
-        _missed("07.2", _remove(upsample="none"), "pixels changed per image"),
-        _missed("07.2", _remove(fill=0.0), "not 0"),
-        _missed("07.2", _remove(in_place=True), "changed the images"),
-        _missed("07.2", _remove(same_order=True), "its own order"),
+        missed("07.2", _remove(first=False), "the last"),
+        missed("07.2", _remove(transpose=True), "across the diagonal"),
+        missed("07.2", _remove(upsample="tile"), "side by side"),
+        missed("07.2", _remove(upsample="none"), "pixels changed per image"),
+        missed("07.2", _remove(fill=0.0), "not 0"),
+        missed("07.2", _remove(in_place=True), "changed the images"),
+        missed("07.2", _remove(same_order=True), "its own order"),
     }
     assert len(hints) == 7
 
 
 def test_07_2_wrong_shape_and_not_attempted():
-    _missed("07.2", lambda images, order, n, background: images[:, 0], "keep their shape")
-    _missed("07.2", lambda images, order, n, background: images.numpy(), "return a tensor")
-    _not_attempted("07.2")
-    _raises("07.2")
+    missed("07.2", lambda images, order, n, background: images[:, 0], "keep their shape")
+    missed("07.2", lambda images, order, n, background: images.numpy(), "return a tensor")
+    not_attempted("07.2")
+    raises("07.2", RuntimeError("Boolean value of Tensor with more than one value is ambiguous"))
 
 
 # 07.3 ----------------------------------------------------------------------------------
@@ -144,16 +120,16 @@ def test_07_3_right_answers_pass():
 
 def test_07_3_mistakes_get_their_own_hints():
     hints = {
-        _missed("07.3", lambda s: (1, (s // 4) ** 2, 64), "patches only"),
-        _missed("07.3", lambda s: ((s // 4) ** 2 + 1, 64), "leading 1"),
-        _missed("07.3", lambda s: (1, s // 4 + 1, 64), "along one side"),
-        _missed("07.3", lambda s: (1, 50, 64), "trained 7×7 table"),
-        _missed("07.3", lambda s: (1, (s // 4) ** 2 + 1, 16), "width D"),
+        missed("07.3", lambda s: (1, (s // 4) ** 2, 64), "patches only"),
+        missed("07.3", lambda s: ((s // 4) ** 2 + 1, 64), "leading 1"),
+        missed("07.3", lambda s: (1, s // 4 + 1, 64), "along one side"),
+        missed("07.3", lambda s: (1, 50, 64), "trained 7×7 table"),
+        missed("07.3", lambda s: (1, (s // 4) ** 2 + 1, 16), "width D"),
     }
     assert len(hints) == 5
 
 
 def test_07_3_wrong_type_and_not_attempted():
-    _missed("07.3", lambda s: 26, "a tuple of ints")
-    _not_attempted("07.3")
-    _raises("07.3")
+    missed("07.3", lambda s: 26, "a tuple of ints")
+    not_attempted("07.3")
+    raises("07.3", RuntimeError("Boolean value of Tensor with more than one value is ambiguous"))

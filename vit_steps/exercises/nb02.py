@@ -8,24 +8,9 @@ import torch
 
 from ..encoder import Block
 from . import NotAttempted, call, register
+from ._answers import Named, as_numbers
 
 NOTEBOOK = "02_cls_token"
-
-
-def _numbers(answer: object, length: int) -> tuple[float, ...] | None:
-    """``answer`` as a tuple of ``length`` numbers (ints, floats, 0-d tensors), or None."""
-    if isinstance(answer, torch.Tensor):
-        answer = answer.flatten().tolist()
-    if not isinstance(answer, tuple | list) or len(answer) != length:
-        return None
-    values = []
-    for v in answer:
-        if isinstance(v, torch.Tensor) and v.numel() == 1:
-            v = v.item()
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            return None
-        values.append(v)
-    return tuple(values)
 
 
 # Exercise 02.1 -------------------------------------------------------------------------
@@ -39,7 +24,7 @@ def _numbers(answer: object, length: int) -> tuple[float, ...] | None:
 )
 def expand_or_repeat(answer: object) -> str | None:
     B, D, size = 64, 768, 4  # float32: 4 bytes a number
-    pair = _numbers(answer, 2)
+    pair = as_numbers(answer, 2)
     if pair is None:
         return f"give the answer as a pair (bytes of the expand tensor, bytes of the repeat tensor); got {answer!r}"
     view, copy = pair
@@ -149,19 +134,6 @@ def more_than_one_extra_token(prepend_tokens: object) -> str | None:
 # Exercise 02.3 -------------------------------------------------------------------------
 
 
-class _Layer:
-    """A layer for reaches_cls, named in hints (a Block's repr would fill the screen)."""
-
-    def __init__(self, name: str, forward) -> None:
-        self.name, self.forward = name, forward
-
-    def __call__(self, z: torch.Tensor) -> torch.Tensor:
-        return self.forward(z)
-
-    def __repr__(self) -> str:
-        return self.name
-
-
 def _mix(z: torch.Tensor) -> torch.Tensor:
     """Row 0 (the CLS output) reads only rows 2 and 4, patches 1 and 3; every row keeps itself."""
     reads = torch.zeros(z.shape[1], z.shape[1])
@@ -205,13 +177,13 @@ def _reached(out: object, N: int, D: int) -> tuple[torch.Tensor | None, str | No
 def which_patches_reach_cls(reaches_cls: object) -> str | None:
     N, D = 4, 8
     layers = [
-        ("no layer at all", _Layer("a layer that changes nothing", lambda z: z), [False] * N),
+        ("no layer at all", Named("a layer that changes nothing", lambda z: z), [False] * N),
         (
             "a layer whose row 0 reads only patches 1 and 3",
-            _Layer("a mixing layer", _mix),
+            Named("a mixing layer", _mix),
             [False, True, False, True],
         ),
-        ("one encoder Block", _Layer("Block(dim=8, heads=2, mlp_dim=16)", _block()), [True] * N),
+        ("one encoder Block", Named("Block(dim=8, heads=2, mlp_dim=16)", _block()), [True] * N),
     ]
     for label, layer, right in layers:
         patch_tokens = _tokens(1, N, D, 7).requires_grad_()

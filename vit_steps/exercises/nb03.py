@@ -9,6 +9,7 @@ import torch
 from ..encoder import Block
 from ..position_embedding import resize_pos_embed
 from . import NotAttempted, call, register
+from ._answers import Named
 
 NOTEBOOK = "03_position_embedding"
 
@@ -20,24 +21,11 @@ def _randn(*shape: int, seed: int) -> torch.Tensor:
 # Exercise 03.1 -------------------------------------------------------------------------
 
 
-class _Named:
-    """A block passed to the learner's function, named in hints (a Block's repr would fill the screen)."""
-
-    def __init__(self, name: str, forward) -> None:
-        self.name, self.forward = name, forward
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward(x)
-
-    def __repr__(self) -> str:
-        return self.name
-
-
 @functools.cache
-def _block() -> _Named:
+def _block() -> Named:
     with torch.random.fork_rng(devices=[]):  # the notebook's random numbers stay as they were
         torch.manual_seed(0)
-        return _Named("Block(dim=8, heads=2, mlp_dim=16)", Block(dim=8, heads=2, mlp_dim=16).eval())
+        return Named("Block(dim=8, heads=2, mlp_dim=16)", Block(dim=8, heads=2, mlp_dim=16).eval())
 
 
 @register(

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
-from numbers import Real
 
 import torch
 from torch import nn
 
 from ..encoder import Attention, Block, Mlp, scaled_dot_product_attention
 from . import call, register
+from ._answers import as_number
 
 NOTEBOOK = "04_transformer_encoder"
-
-
-def _number(value: object) -> float | None:
-    """``value`` as a float if it is one finite real number (int, float, 1-element tensor), else None."""
-    if isinstance(value, torch.Tensor):
-        number = float(value) if value.numel() == 1 else None
-    elif isinstance(value, bool) or not isinstance(value, Real):
-        number = None
-    else:
-        number = float(value)
-    return number if number is not None and math.isfinite(number) else None
 
 
 # --- 04.1 -----------------------------------------------------------------------------
@@ -95,7 +83,7 @@ def _quadratic(points: dict[int, float]) -> tuple[Fraction, Fraction, Fraction]:
 def count_block_parameters(answer: object) -> str | None:
     counts = {}
     for dim, heads in _SIZES + [(768, 1)]:
-        value = _number(call(answer, dim, heads))
+        value = as_number(call(answer, dim, heads))
         if value is None:
             return f"params_per_block should return one number, a count; for D = {dim} it returned something else"
         counts[dim, heads] = value

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import math
-from numbers import Real
 
 import torch
 
 from ..model import count_parameters, vit_from_config
 from . import call, register
+from ._answers import as_number
 
 NOTEBOOK = "05_classification_loss"
-
-
-def _number(value: object) -> float | None:
-    """``value`` as a float if it is one finite real number (int, float, 1-element tensor), else None."""
-    if isinstance(value, torch.Tensor):
-        number = float(value) if value.numel() == 1 else None
-    elif isinstance(value, bool) or not isinstance(value, Real):
-        number = None
-    else:
-        number = float(value)
-    return number if number is not None and math.isfinite(number) else None
 
 
 # --- 05.1 -----------------------------------------------------------------------------
@@ -48,7 +37,7 @@ def label_smoothing_losses(answer: object) -> str | None:
     lowest = _entropy(q)  # -Σ q log p is smallest at p = q (Gibbs' inequality)
     if not isinstance(answer, tuple | list) or len(answer) != 2:
         return f"give the two losses as a pair (start, lowest), e.g. (1.23, 0.45); got {answer!r}"
-    pair = [_number(x) for x in answer]
+    pair = [as_number(x) for x in answer]
     if None in pair:
         return f"both entries should be numbers, (start, lowest); got {answer!r}"
     got_start, got_lowest = pair
@@ -100,7 +89,7 @@ def _b16_count(image_size: int) -> int:
     "the number of parameters as an int",
 )
 def b16_at_384(answer: object) -> str | None:
-    count = _number(answer)
+    count = as_number(answer)
     if count is None:
         return f"give the number of parameters as one int, e.g. 1_234_567; got {answer!r}"
     right, at_224, dim = _b16_count(384), _b16_count(224), 768
@@ -140,7 +129,7 @@ _CLASS_COUNTS = (2, 10, 1000)
 def double_softmax_floor(answer: object) -> str | None:
     got = {}
     for k in _CLASS_COUNTS:
-        value = _number(call(answer, k))
+        value = as_number(call(answer, k))
         if value is None:
             return f"double_softmax_floor should return one number; for K = {k} it returned something else"
         got[k] = value

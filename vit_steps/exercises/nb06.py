@@ -7,24 +7,9 @@ import math
 import torch
 
 from . import call, register
+from ._answers import as_numbers
 
 NOTEBOOK = "06_train_on_digits"
-
-
-def _ints(answer: object, length: int) -> tuple[int, ...] | None:
-    """``answer`` as a tuple of ``length`` whole numbers (ints, 0-d tensors, 5.0), or None."""
-    if isinstance(answer, torch.Tensor):
-        answer = answer.flatten().tolist()
-    if not isinstance(answer, tuple | list) or len(answer) != length:
-        return None
-    values = []
-    for v in answer:
-        if isinstance(v, torch.Tensor) and v.numel() == 1:
-            v = v.item()
-        if isinstance(v, bool) or not isinstance(v, int | float) or v != int(v):
-            return None
-        values.append(int(v))
-    return tuple(values)
 
 
 # Exercise 06.1 -------------------------------------------------------------------------
@@ -53,7 +38,7 @@ def _confusion_counts() -> list[torch.Tensor]:
 def which_digits_get_confused(most_confused: object) -> str | None:
     for counts in _confusion_counts():
         given = counts.clone()
-        pair = _ints(call(most_confused, given), 2)
+        pair = as_numbers(call(most_confused, given), 2, whole=True)
         if not torch.equal(given, counts):
             return (
                 "your function changed the counts it was given (look at their diagonal now): "
@@ -171,7 +156,7 @@ def how_much_does_a_shift_hurt(shift_right: object) -> str | None:
 def patch_size_tokens_and_cost(tokens_and_entries: object) -> str | None:
     side = 8  # the digits are 8×8
     for p in (1, 2, 4, 8):
-        pair = _ints(call(tokens_and_entries, p), 2)
+        pair = as_numbers(call(tokens_and_entries, p), 2, whole=True)
         if pair is None:
             return (
                 f"return the pair (tokens, entries) as two whole numbers; patch size {p} gave something else"
