@@ -25,6 +25,9 @@ FIGURE_TAG = "readme-figure:"
 # The environment every stored output is made in (and nbval re-runs in, see conftest.py).
 EXECUTION_ENV = {
     "OMP_NUM_THREADS": "2",
+    # Threads wait asleep, not spinning: kernels that share the cores (pytest-xdist workers)
+    # then do not slow each other down many times over. The numbers they compute are the same.
+    "OMP_WAIT_POLICY": "PASSIVE",
     "MKL_NUM_THREADS": "2",
     "PYTHONHASHSEED": "0",
     "CUDA_VISIBLE_DEVICES": "",  # stored outputs come from the CPU

@@ -306,6 +306,13 @@ def overflowing(slides: list[dict]) -> list[dict]:
     return [s for s in slides if s["height"] > SLIDE_HEIGHT or s["width"] > SLIDE_WIDTH or s["clipped"]]
 
 
+def measure_open_deck(page) -> list[dict]:
+    """Measure every slide of the deck open in playwright ``page``, once it and MathJax are ready."""
+    page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
+    page.evaluate("MathJax.startup.promise")  # typeset first: formulas change heights
+    return page.evaluate(MEASURE_SLIDES_JS)
+
+
 def measure_decks(deck_dir: Path = BUILD / "slides", browser=None) -> dict[str, list[dict]]:
     """Open every deck in ``deck_dir`` in headless Chromium and measure every slide.
 
@@ -337,9 +344,7 @@ def measure_decks(deck_dir: Path = BUILD / "slides", browser=None) -> dict[str, 
         for deck in sorted(Path(deck_dir).glob("*.slides.html")):
             page = browser.new_page(viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
             page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{deck.name}", wait_until="networkidle")
-            page.wait_for_function("window.Reveal && Reveal.isReady()", timeout=15_000)
-            page.evaluate("MathJax.startup.promise")  # typeset first: formulas change heights
-            measured[deck.name] = page.evaluate(MEASURE_SLIDES_JS)
+            measured[deck.name] = measure_open_deck(page)
             page.close()
     finally:
         httpd.shutdown()
