@@ -17,7 +17,9 @@ from vit_steps.course.results import RESULTS_DIR, load_results, write_results
 
 def test_every_results_file_says_how_it_was_made():
     files = sorted(RESULTS_DIR.glob("*.json"))
-    assert {p.stem for p in files} == {"digits", "inductive_bias", "notebooks", "train_step"}
+    required = {"digits", "inductive_bias", "notebooks", "train_step", "pythons"}
+    # test_suite.json is written by benchmarks/test_suite.py, which measures a commit that predates it.
+    assert required <= {p.stem for p in files} <= required | {"test_suite"}
     for path in files:
         record = json.loads(path.read_text(encoding="utf-8"))
         assert record["command"].startswith("python ") and record["date"][:2] == "20"

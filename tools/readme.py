@@ -130,12 +130,55 @@ def train_step() -> str:
     return "; ".join(parts) + f". Measured by `{r['command']}` on {r['date']}, {r['threads']} threads.\n"
 
 
+def _not_yet(name: str, command: str) -> str | None:
+    """A line saying how to measure, when ``name``'s results file does not exist yet."""
+    try:
+        _results(name)
+    except ValueError:
+        return f"Not measured yet: run `{command}`.\n"
+    return None
+
+
+def test_suite() -> str:
+    if missing := _not_yet("test_suite", "python benchmarks/test_suite.py --before REV"):
+        return missing
+    r = _results("test_suite")
+    lines = [
+        "| revision | install | first `make test` | fresh clone, in all | warm `make test` |",
+        "|---|---|---|---|---|",
+    ]
+    for rev, m in r["revisions"].items():
+        label = "this one" if rev == "HEAD" else f"before ({m['commit']})"
+        warm = ", ".join(f"{w:.0f} s" for w in m["warm_test_s"])
+        row = f"| {label} | {m['install_s']:.0f} s | {m['first_test_s']:.0f} s | {m['fresh_total_s']:.0f} s | {warm} |"
+        lines.append(row)
+    text = "\n".join(lines) + "\n"
+    if "warm_ratio" in r:
+        text += f"\nThis one against before, in the same run: fresh clone ×{r['fresh_ratio']:.2f}, warm ×{r['warm_ratio']:.2f}.\n"
+    return text + f"\nMeasured by `{r['command']}` on {r['date']}, two cores, one `make test` at a time.\n"
+
+
+def pythons() -> str:
+    if missing := _not_yet("pythons", "make test-pythons"):
+        return missing
+    r = _results("pythons")
+    lines = ["| Python | `make test-pythons` |", "|---|---|"]
+    for version, p in sorted(r["pythons"].items()):
+        if not p["found"]:
+            lines.append(f"| {version} | not on the machine: not checked |")
+        else:
+            lines.append(f"| {p.get('python', version)} | {'OK' if p['ok'] else 'FAILED'}: {p['result']} |")
+    return "\n".join(lines) + f"\n\nWhat ran: {r['tests']}. Measured by `{r['command']}` on {r['date']}.\n"
+
+
 GENERATORS = {
     "notebook-times": notebook_times,
     "digits": digits,
     "fashion": fashion,
     "inductive-bias": inductive_bias,
     "train-step": train_step,
+    "pythons": pythons,
+    "test-suite": test_suite,
 }
 
 
