@@ -1,7 +1,7 @@
 """Skip re-running an expensive check whose inputs are byte for byte those of its last pass.
 
 A notebook under nbval, a student copy run top to bottom, a slide deck measured in
-Chromium, notebook 01 under Run All in JupyterLab: each runs again only when something it
+Chromium: each runs again only when something it
 depends on changed: its own files, any file of the package (vit_steps/) or of tools/,
 requirements.txt, every installed distribution's version, the Python version or the
 kernels' environment. The key is a SHA-256 of all of them, and a pass is recorded under
