@@ -44,6 +44,9 @@ def test_vit_test_cache_0_runs_everything(cache_dir, monkeypatch):
     test_cache.record_pass("student-x", key)
     monkeypatch.setenv("VIT_TEST_CACHE", "0")
     assert not test_cache.passed_before("student-x", key)
+    test_cache.record_pass("student-y", key)  # nor does such a run record anything
+    monkeypatch.delenv("VIT_TEST_CACHE")
+    assert not test_cache.passed_before("student-y", key)
 
 
 class _Report:
