@@ -1,10 +1,8 @@
 """Workshop kit: slide decks render offline and fit their slides (student copies: test_student_copies.py)."""
 
 import functools
-import http.server
 import json
 import subprocess
-import threading
 
 import nbformat
 import pytest
@@ -18,6 +16,7 @@ from tools.workshop import (
     measure_decks,
     measure_open_deck,
     overflowing,
+    serve_folder,
     slide_decks,
     slide_exporter,
     stored_notebooks,
@@ -53,17 +52,8 @@ def html_of(name):
 
 @pytest.fixture(scope="module")
 def server(slides_dir):
-    handler = functools.partial(_QuietHandler, directory=str(slides_dir))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    with serve_folder(slides_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -20,12 +20,14 @@ measures every slide in headless Chromium.
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import math
 import os
 import shutil
 import struct
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from nbconvert import NotebookExporter, SlidesExporter
@@ -313,11 +315,9 @@ def measure_open_deck(page) -> list[dict]:
     return page.evaluate(MEASURE_SLIDES_JS)
 
 
-def measure_decks(deck_dir: Path = BUILD / "slides", browser=None) -> dict[str, list[dict]]:
-    """Open every deck in ``deck_dir`` in headless Chromium and measure every slide.
-
-    ``browser``: a playwright Browser to use (a test's); by default one is started here.
-    """
+@contextlib.contextmanager
+def serve_folder(directory: Path) -> Iterator[str]:
+    """Serve ``directory`` over HTTP on a free local port, quietly; yields its base URL."""
     import functools
     import http.server
     import threading
@@ -326,6 +326,21 @@ def measure_decks(deck_dir: Path = BUILD / "slides", browser=None) -> dict[str, 
         def log_message(self, *args):
             pass
 
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(directory))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+
+
+def measure_decks(deck_dir: Path = BUILD / "slides", browser=None) -> dict[str, list[dict]]:
+    """Open every deck in ``deck_dir`` in headless Chromium and measure every slide.
+
+    ``browser``: a playwright Browser to use (a test's); by default one is started here.
+    """
     if browser is None:
         from playwright.sync_api import sync_playwright
 
@@ -335,19 +350,13 @@ def measure_decks(deck_dir: Path = BUILD / "slides", browser=None) -> dict[str, 
                 return measure_decks(deck_dir, own)
             finally:
                 own.close()
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(deck_dir))
-    )
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     measured = {}
-    try:
+    with serve_folder(deck_dir) as url:
         for deck in sorted(Path(deck_dir).glob("*.slides.html")):
             page = browser.new_page(viewport={"width": SLIDE_WIDTH, "height": SLIDE_HEIGHT})
-            page.goto(f"http://127.0.0.1:{httpd.server_address[1]}/{deck.name}", wait_until="networkidle")
+            page.goto(f"{url}/{deck.name}", wait_until="networkidle")
             measured[deck.name] = measure_open_deck(page)
             page.close()
-    finally:
-        httpd.shutdown()
     return measured
 
 
