@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -21,6 +22,7 @@ from vit_steps import VisionTransformer, count_parameters
 from vit_steps.course.recipes import DIGITS_MODEL, DIGITS_TRAIN
 from vit_steps.course.results import write_results
 
+RESULTS = Path(__file__).resolve().parent / "results"
 CONFIGS = {
     # The model notebook 06 trains on 8x8 digits (5 tokens), at its batch size.
     "digits 8px P4 D64 L4": dict(batch=DIGITS_TRAIN["batch_size"], **DIGITS_MODEL),
@@ -114,7 +116,8 @@ def main():
             f"{name:24s} vit_steps {med['vit_steps']:7.2f} ms  builtin {med['builtin']:7.2f} ms  "
             f"ratio {med['vit_steps'] / med['builtin']:.2f}"
         )
-    print(f"wrote {write_results('train_step', {'rounds': args.rounds, 'configs': results})}")
+    path = write_results(RESULTS / "train_step.json", {"rounds": args.rounds, "configs": results})
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -50,10 +50,6 @@ def test_forward_head_reads_only_the_cls_token():
     changed[:, 1:] = torch.randn(2, 4, 8)
     assert_close(model.forward_head(tokens), model.forward_head(changed))
     assert_close(model.forward_head(tokens), model.head(tokens[:, 0]))
-    with pytest.raises(ValueError, match="head expects dim 8, got tokens of dim 6"):
-        model.forward_head(torch.randn(2, 5, 6))
-    with pytest.raises(ValueError, match=r"tokens must have 3 dimensions \(B, N\+1, D\)"):
-        model.forward_head(torch.randn(2, 8))
 
 
 def test_constructors_take_keywords_only():
@@ -64,40 +60,6 @@ def test_constructors_take_keywords_only():
     for cls, args in ((PatchEmbed, (8, 4, 3, 8)), (Block, (8, 4, 16)), (Attention, (8, 4)), (Mlp, (8, 16))):
         with pytest.raises(TypeError):
             cls(*args)
-
-
-def test_the_model_checks_its_input_once(monkeypatch):
-    # Every value after the images is the model's own: no step re-validates it.
-    import vit_steps.cls_token
-    import vit_steps.encoder
-    import vit_steps.model
-    import vit_steps.patch_embedding
-    import vit_steps.position_embedding
-
-    calls = []
-    for module in (
-        vit_steps.patch_embedding,
-        vit_steps.cls_token,
-        vit_steps.position_embedding,
-        vit_steps.encoder,
-        vit_steps.model,
-    ):
-        for name in ("check_tensor", "check_tokens", "check_patchable"):
-            if hasattr(module, name):
-                original = getattr(module, name)
-
-                def counting(*args, _original=original, _name=name):
-                    calls.append(_name)
-                    return _original(*args)
-
-                monkeypatch.setattr(module, name, counting)
-    model = small().eval()
-    calls.clear()  # building the model checks its configuration; only the forward pass counts
-    model(torch.randn(2, 3, 8, 8))
-    assert calls == ["check_tensor"]  # the images, once, in patch_embed
-    calls.clear()
-    model.forward_with_attention(torch.randn(2, 3, 8, 8))
-    assert calls == ["check_tensor"]
 
 
 def test_state_dict_uses_the_ecosystem_names():
@@ -167,37 +129,3 @@ def test_dropout_only_in_train_mode():
     assert_close(model(x), model(x))
     model.train()
     assert not torch.allclose(model(x), model(x))
-
-
-@pytest.mark.parametrize(
-    ("images", "message"),
-    [
-        (torch.randn(2, 1, 8, 8), "expected images with 3 channels, got 1 channels"),
-        (torch.randn(2, 3, 16, 16), "expected images of size 8x8, got 16x16"),
-        (torch.randn(3, 8, 8), r"images must have 4 dimensions \(B, C, H, W\), got 3"),
-    ],
-)
-def test_bad_images_are_refused(images, message):
-    with pytest.raises(ValueError, match=message):
-        small()(images)
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        (dict(dim=10, heads=4), "dim 10 is not divisible by heads 4"),
-        (dict(image_size=10), "image height 10 is not divisible by patch_size 4"),
-        (dict(patch_size=16), "patch_size 16 is larger than the image height 8"),
-        (dict(num_classes=0), "num_classes must be a positive int, got 0"),
-        (dict(depth=0), "depth must be a positive int, got 0"),
-        (dict(dropout=1.0), r"dropout must be in \[0, 1\), got 1.0"),
-    ],
-)
-def test_bad_configs_are_refused(overrides, message):
-    with pytest.raises(ValueError, match=message):
-        small(**overrides)
-
-
-def test_unknown_config_is_refused():
-    with pytest.raises(ValueError, match="unknown config 'ViT-X/3'"):
-        vit_from_config("ViT-X/3")

@@ -1,12 +1,14 @@
 """The one way stored notebook outputs are made.
 
-Reads each notebook's source, notebooks/src/NN_name.py (jupytext percent format, the
-file maintainers edit and review), turns it into notebooks/NN_name.ipynb, executes it
-top to bottom in a fresh kernel on the CPU with a fixed thread count, and stores the
-outputs. Prints each notebook's wall time, kernel start included.
+Reads each notebook's source (jupytext percent format, the file maintainers edit and
+review): a lesson, notebooks/src/NN_name.py, becomes notebooks/NN_name.ipynb; its worked
+solutions, notebooks/src/solutions/NN_solutions.py, become notebooks/solutions/NN_solutions.ipynb.
+Each is executed top to bottom in a fresh kernel started in its own folder, on the CPU with
+a fixed thread count, and stored with its outputs. Prints each notebook's wall time, kernel
+start included.
 
     python -m tools.build_notebooks            # every notebook
-    python -m tools.build_notebooks 03 04      # only those whose names start so
+    python -m tools.build_notebooks 03 04      # lessons and solutions whose names start so
 """
 
 from __future__ import annotations
@@ -19,16 +21,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 SOURCES = NOTEBOOKS / "src"
+# Where each folder of sources is built to, and where its kernel starts.
+TARGETS = {SOURCES: NOTEBOOKS, SOURCES / "solutions": NOTEBOOKS / "solutions"}
 FIGURES = ROOT / "docs" / "figures"  # README's pictures: cells tagged "readme-figure:NAME"
 FIGURE_TAG = "readme-figure:"
+TIMES = ROOT / "benchmarks" / "results" / "notebooks.json"  # run times, which the README shows
 
 # The environment every stored output is made in (and nbval re-runs in, see conftest.py).
 EXECUTION_ENV = {
-    "OMP_NUM_THREADS": "2",
-    # Threads wait asleep, not spinning: kernels that share the cores (pytest-xdist workers)
-    # then do not slow each other down many times over. The numbers they compute are the same.
-    "OMP_WAIT_POLICY": "PASSIVE",
-    "MKL_NUM_THREADS": "2",
+    # One thread per kernel: under `make test` each pytest-xdist worker runs a kernel, one per
+    # core. Measured here on notebook 06's training run: 27 s with one thread, 31 s with two,
+    # 78 s with two whose idle threads sleep (OMP_WAIT_POLICY=PASSIVE).
+    "OMP_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
     "PYTHONHASHSEED": "0",
     "CUDA_VISIBLE_DEVICES": "",  # stored outputs come from the CPU
     "TQDM_MININTERVAL": "1",
@@ -46,9 +51,6 @@ def read_source(src: Path):
     nb.metadata["language_info"] = {"name": "python"}
     for i, cell in enumerate(nb.cells):
         cell.id = f"cell-{i:03d}"  # stable ids: a rebuild changes only what really changed
-        if "solution" in cell.metadata.get("tags", []):
-            # Collapsed in JupyterLab, output too (it would give the answer away): one click reveals both.
-            cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
     return nb
 
 
@@ -56,13 +58,10 @@ def add_slide_metadata(nb):
     """Mark how each cell shows in the reveal.js deck (``make slides``).
 
     A ``#``/``##`` heading starts a slide; every other markdown cell starts a sub-slide
-    (an idea with the code and output under it); code follows its markdown; solutions
-    are left out of the deck.
+    (an idea with the code and output under it); code follows its markdown.
     """
     for cell in nb.cells:
-        if "solution" in cell.metadata.get("tags", []):
-            kind = "skip"
-        elif cell.cell_type == "markdown":
+        if cell.cell_type == "markdown":
             kind = "slide" if cell.source.lstrip().startswith(("# ", "## ")) else "subslide"
         else:
             kind = "-"
@@ -91,13 +90,15 @@ def build(src: Path) -> float:
     import nbformat
     from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+    target = TARGETS[src.parent]
     start = time.perf_counter()
-    nb = execute(add_slide_metadata(read_source(src)))
+    nb = execute(add_slide_metadata(read_source(src)), cwd=target)
     # One stream output per cell and stream name, so repeated builds store identical files.
     nb, _ = CoalesceStreamsPreprocessor().preprocess(nb, {})
     seconds = time.perf_counter() - start
     nbformat.validate(nb)
-    nbformat.write(nb, NOTEBOOKS / f"{src.stem}.ipynb")
+    target.mkdir(exist_ok=True)
+    nbformat.write(nb, target / f"{src.stem}.ipynb")
     export_figures(nb)
     return seconds
 
@@ -120,8 +121,13 @@ def export_figures(nb) -> list[Path]:
     return written
 
 
+def all_sources() -> list[Path]:
+    """Every lesson's source, then every solutions notebook's."""
+    return [src for folder in TARGETS for src in sorted(folder.glob("[0-9][0-9]_*.py"))]
+
+
 def main(argv: list[str]) -> int:
-    sources = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
+    sources = all_sources()
     if argv:
         sources = [s for s in sources if any(s.stem.startswith(a) for a in argv)]
         if not sources:
@@ -142,13 +148,13 @@ def record_times(times: dict[str, float]) -> None:
     from vit_steps.course.results import load_results, write_results
 
     try:
-        seconds = load_results("notebooks")["seconds"]
+        seconds = load_results(TIMES)["seconds"]
     except ValueError:  # the first build: no file yet
         seconds = {}
-    known = {p.stem for p in SOURCES.glob("[0-9][0-9]_*.py")}
+    known = {p.stem for p in all_sources()}
     seconds = {k: v for k, v in seconds.items() if k in known} | {k: round(v, 1) for k, v in times.items()}
     torch.set_num_threads(int(EXECUTION_ENV["OMP_NUM_THREADS"]))  # the kernels' threads, recorded
-    write_results("notebooks", {"seconds": dict(sorted(seconds.items())), "kernel_start_included": True})
+    write_results(TIMES, {"seconds": dict(sorted(seconds.items())), "kernel_start_included": True})
 
 
 if __name__ == "__main__":

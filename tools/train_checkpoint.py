@@ -26,7 +26,6 @@ import hashlib
 import os
 import platform
 import sys
-from functools import partial
 from pathlib import Path
 
 import torch
@@ -39,16 +38,13 @@ from vit_steps.course.fashion_mnist import (
     load_fashion_mnist,
     load_fashion_mnist_subset,
 )
-from vit_steps.course.recipes import FASHION_MODEL, FASHION_PADDING, FASHION_TRAIN, fashion_augment
+from vit_steps.course.recipes import FASHION_MODEL, FASHION_TRAIN, fashion_augment
 from vit_steps.course.results import versions
 from vit_steps.course.training import evaluate, train
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT = ROOT / "checkpoints" / "fashion_vit.pt"
 SEED = 0
-AUGMENT_NAME = (
-    f"random_flip after random_crop(padding={FASHION_PADDING})" if FASHION_PADDING else "random_flip"
-)
 
 
 def sha256(path: Path) -> str:
@@ -94,7 +90,6 @@ def main(argv: list[str] | None = None) -> int:
         recipe.update(epochs=1, warmup_epochs=0)
     torch.manual_seed(SEED)  # the model's initialisation: notebook 07 rebuilds it from this seed
     model = VisionTransformer(**FASHION_MODEL)
-    augment = partial(fashion_augment, fill=norm(torch.tensor(0.0)).item())
     print(
         f"training {count_parameters(model):,} parameters on {len(y_train):,} images from {folder}, "
         f"device {device}, {torch.get_num_threads()} threads, recipe {recipe}",
@@ -105,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         norm(x_train),
         y_train,
         **recipe,
-        augment=augment,
+        augment=fashion_augment,
         seed=SEED,
         device=device,
         progress=not args.no_progress,
@@ -121,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "command": " ".join(["python -m tools.train_checkpoint", *(sys.argv[1:] if argv is None else argv)]),
         "seed": SEED,
-        "recipe": {**recipe, "augment": AUGMENT_NAME},
+        "recipe": {**recipe, "augment": fashion_augment.__name__},
         "max_steps": args.max_steps,
         "train_images": len(y_train),
         "data_dir": "bundled subset" if args.subset else str(folder),

@@ -1,14 +1,14 @@
 """vit_steps: the Vision Transformer built step by step, one module per step.
 
-patch_embedding  ->  cls_token  ->  position_embedding  ->  encoder  ->  head  ->  model
+patch_embedding  ->  cls_token  ->  position_embedding  ->  encoder  ->  model  ->  loss
 
-The course's support code (data, training, analysis, baselines, plotting) lives apart,
+The course's support code (data, training, analysis, plotting, results) lives apart,
 in ``vit_steps.course``.
 """
 
 from .cls_token import new_cls_token, prepend_cls_token
 from .encoder import Attention, Block, Mlp, scaled_dot_product_attention
-from .head import cross_entropy, log_softmax
+from .loss import cross_entropy, log_softmax
 from .model import VIT_CONFIGS, VisionTransformer, count_parameters, vit_from_config
 from .patch_embedding import (
     PatchEmbed,
@@ -29,31 +29,3 @@ from .position_embedding import (
 )
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "VIT_CONFIGS",
-    "Attention",
-    "Block",
-    "Mlp",
-    "PatchEmbed",
-    "VisionTransformer",
-    "add_pos_embed",
-    "count_parameters",
-    "cross_entropy",
-    "kernel_to_weight",
-    "log_softmax",
-    "new_cls_token",
-    "new_pos_embed",
-    "patch_embed_conv",
-    "patch_embed_naive",
-    "patch_embed_reshape",
-    "patchify",
-    "pos_embed_similarity",
-    "prepend_cls_token",
-    "resize_pos_embed",
-    "scaled_dot_product_attention",
-    "sincos_pos_embed_2d",
-    "unpatchify",
-    "vit_from_config",
-    "weight_to_kernel",
-]

@@ -9,14 +9,10 @@ The token is *one* parameter of shape (1, 1, D), shared by every image: it is
 expanded to the batch (a view, no copy), so its gradient is the sum over the batch.
 """
 
-from __future__ import annotations
-
 import torch
 from torch import nn
 
 from ._checks import check_positive_int, check_tensor
-
-__all__ = ["new_cls_token", "prepend_cls_token"]
 
 
 def new_cls_token(dim: int, std: float = 0.02) -> nn.Parameter:
@@ -39,10 +35,6 @@ def prepend_cls_token(tokens: torch.Tensor, cls_token: torch.Tensor) -> torch.Te
         raise ValueError(
             f"cls_token must have shape (1, 1, {d}) to match tokens of dim {d}, got {tuple(cls_token.shape)}"
         )
-    return _prepend_cls_token(tokens, cls_token)
-
-
-def _prepend_cls_token(tokens: torch.Tensor, cls_token: torch.Tensor) -> torch.Tensor:
     # expand makes a view with stride 0 along the batch: B "copies" that share memory,
     # so the gradient flowing back into cls_token is summed over the batch.
     return torch.cat([cls_token.expand(tokens.shape[0], -1, -1), tokens], dim=1)

@@ -9,18 +9,14 @@ MAE and DINO (``cls_token``, ``pos_embed``, ``patch_embed.proj``, ``blocks.{i}.a
 ...), so checkpoints with those names load with ``strict=True``.
 """
 
-from __future__ import annotations
-
 import torch
 from torch import nn
 
-from ._checks import check_divisible, check_dropout, check_positive_int, check_tensor
-from .cls_token import _prepend_cls_token, new_cls_token
+from ._checks import check_divisible, check_positive_int, check_tensor, require
+from .cls_token import new_cls_token, prepend_cls_token
 from .encoder import Block
 from .patch_embedding import PatchEmbed
-from .position_embedding import new_pos_embed
-
-__all__ = ["VIT_CONFIGS", "VisionTransformer", "count_parameters", "vit_from_config"]
+from .position_embedding import add_pos_embed, new_pos_embed
 
 # The paper's Table 1 (dim, depth, heads, mlp_dim) with the patch sizes of its names.
 VIT_CONFIGS = {
@@ -58,10 +54,12 @@ class VisionTransformer(nn.Module):
         norm_eps: float = 1e-6,
     ):
         super().__init__()
-        check_positive_int(num_classes, "num_classes")
-        check_positive_int(depth, "depth")
+        for name, value in (("image_size", image_size), ("in_channels", in_channels)):
+            check_positive_int(value, name)
+        for name, value in (("num_classes", num_classes), ("depth", depth), ("mlp_dim", mlp_dim)):
+            check_positive_int(value, name)
         check_divisible(dim, heads)
-        check_dropout(dropout)
+        require(isinstance(dropout, float | int) and 0 <= dropout < 1, "dropout", "in [0, 1)", dropout)
         self.patch_embed = PatchEmbed(
             image_size=image_size, patch_size=patch_size, in_channels=in_channels, dim=dim
         )
@@ -91,10 +89,10 @@ class VisionTransformer(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Images (B, C, H, W) -> logits (B, K)."""
-        return self._head(self._encode(images, keep_attention=False)[0])
+        return self.forward_head(self.forward_features(images))
 
     def forward_features(self, images: torch.Tensor) -> torch.Tensor:
-        """Images (B, C, H, W) -> tokens after the final LayerNorm (B, N+1, D)."""
+        """Images (B, C, H, W) -> tokens after the encoder's final LayerNorm (B, N+1, D)."""
         return self._encode(images, keep_attention=False)[0]
 
     def forward_head(self, tokens: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
@@ -103,12 +101,8 @@ class VisionTransformer(nn.Module):
         Only position 0, the CLS token, is read (eq. 4); with ``pre_logits=True`` the
         CLS vector itself, (B, D), before the Linear head.
         """
-        check_tensor(tokens, "tokens", 3, "(B, N+1, D)")
-        if tokens.shape[-1] != self.head.in_features:
-            raise ValueError(
-                f"head expects dim {self.head.in_features}, got tokens of dim {tokens.shape[-1]}"
-            )
-        return tokens[:, 0] if pre_logits else self._head(tokens)
+        cls = tokens[:, 0]  # (B, N+1, D) -> the CLS vector (B, D)
+        return cls if pre_logits else self.head(cls)
 
     def forward_with_attention(self, images: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Images (B, C, H, W) -> (logits (B, K), L attention maps (B, H, N+1, N+1)).
@@ -117,22 +111,29 @@ class VisionTransformer(nn.Module):
         softmax weights, heads kept apart, in block order.
         """
         tokens, attentions = self._encode(images, keep_attention=True)
-        return self._head(tokens), attentions
+        return self.forward_head(tokens), attentions
 
     def _encode(self, images: torch.Tensor, keep_attention: bool) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        # Only the images are checked (by patch_embed); every later value is the model's own.
-        x = self.patch_embed(images)  # (B, N, D)                       step 1
-        x = _prepend_cls_token(x, self.cls_token)  # (B, N+1, D)         step 2
-        x = self.pos_drop(x + self.pos_embed)  # broadcast (1, N+1, D)   step 3
+        self._check_images(images)  # the one check: every later value is the model's own
+        x = self.patch_embed(images)  # (B, N, D)                          step 1
+        x = prepend_cls_token(x, self.cls_token)  # (B, N+1, D)             step 2
+        x = self.pos_drop(add_pos_embed(x, self.pos_embed))  # (B, N+1, D)  step 3
         attentions = []
         for block in self.blocks:  # step 4
-            x, attn = block._forward(x)
+            x, attn = block.forward_with_attention(x)
             if keep_attention:
                 attentions.append(attn)
+        # The encoder's last LayerNorm; eq. 4's y = LN(z_L^0) is its output at the CLS position.
         return self.norm(x), attentions
 
-    def _head(self, tokens: torch.Tensor) -> torch.Tensor:
-        return self.head(tokens[:, 0])  # (B, N+1, D) -> the CLS vector (B, D) -> (B, K)
+    def _check_images(self, images: object) -> None:
+        embed = self.patch_embed
+        check_tensor(images, "images", 4, "(B, C, H, W)")
+        _, c, h, w = images.shape
+        if c != embed.in_channels:
+            raise ValueError(f"images must have in_channels {embed.in_channels}, got {c} channels")
+        if (h, w) != (embed.image_size, embed.image_size):
+            raise ValueError(f"images must be image_size {embed.image_size}x{embed.image_size}, got {h}x{w}")
 
 
 def _init_weights(module: nn.Module) -> None:

@@ -16,24 +16,11 @@ A flattened patch is ordered channel first, then patch row, then patch column,
 (C, P, P), because that is the order ``F.unfold`` and a conv kernel use.
 """
 
-from __future__ import annotations
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_patchable, check_positive_int, check_tensor
-
-__all__ = [
-    "PatchEmbed",
-    "kernel_to_weight",
-    "patch_embed_conv",
-    "patch_embed_naive",
-    "patch_embed_reshape",
-    "patchify",
-    "unpatchify",
-    "weight_to_kernel",
-]
 
 
 def _check_images(images: object, patch_size: int) -> tuple[int, int]:
@@ -43,11 +30,10 @@ def _check_images(images: object, patch_size: int) -> tuple[int, int]:
 
 def _check_weight(weight: object, images: torch.Tensor, patch_size: int) -> None:
     check_tensor(weight, "weight", 2, "(C·P·P, D)")
-    channels = images.shape[1]
-    rows = channels * patch_size * patch_size
+    rows = images.shape[1] * patch_size * patch_size
     if weight.shape[0] != rows:
         raise ValueError(
-            f"weight must have C·P·P = {channels}·{patch_size}·{patch_size} = {rows} rows "
+            f"weight must have C·P·P = {images.shape[1]}·{patch_size}·{patch_size} = {rows} rows "
             f"for these images, got weight of shape {tuple(weight.shape)}"
         )
 
@@ -58,13 +44,8 @@ def patchify(images: torch.Tensor, patch_size: int) -> torch.Tensor:
     (B, C, H, W) -> (B, N, C·P·P), patches in row-major order over the grid,
     each patch flattened as (C, P, P), the same order as ``F.unfold``.
     """
-    _check_images(images, patch_size)
-    return _patchify(images, patch_size)
-
-
-def _patchify(images: torch.Tensor, p: int) -> torch.Tensor:
-    b, c, h, w = images.shape
-    grid_h, grid_w = h // p, w // p
+    grid_h, grid_w = _check_images(images, patch_size)
+    b, c, p = images.shape[0], images.shape[1], patch_size
     # Split each image axis into (grid index, offset inside the patch) ...
     x = images.reshape(b, c, grid_h, p, grid_w, p)
     # ... then bring the two grid indices to the front: (B, H/P, W/P, C, P, P).
@@ -79,12 +60,10 @@ def unpatchify(patches: torch.Tensor, patch_size: int, grid_size: tuple[int, int
     check_positive_int(patch_size, "patch_size")
     grid_h, grid_w = grid_size
     b, n, length = patches.shape
-    if n != grid_h * grid_w:
-        raise ValueError(f"grid {grid_h}x{grid_w} needs N = {grid_h * grid_w} patches, got N = {n}")
-    if length % (patch_size * patch_size):
+    if n != grid_h * grid_w or length % (patch_size * patch_size):
         raise ValueError(
-            f"patch length {length} is not C·P·P for patch_size {patch_size} "
-            f"(not divisible by {patch_size * patch_size})"
+            f"patches for a {grid_h}x{grid_w} grid and patch_size {patch_size} must have shape "
+            f"(B, {grid_h * grid_w}, C·{patch_size}·{patch_size}), got {tuple(patches.shape)}"
         )
     c = length // (patch_size * patch_size)
     x = patches.reshape(b, grid_h, grid_w, c, patch_size, patch_size)
@@ -109,9 +88,9 @@ def patch_embed_reshape(images: torch.Tensor, patch_size: int, weight: torch.Ten
 
     images (B, C, H, W), weight (C·P·P, D) -> (B, N, D).
     """
-    _check_images(images, patch_size)
+    patches = patchify(images, patch_size)
     _check_weight(weight, images, patch_size)
-    return _patchify(images, patch_size) @ weight
+    return patches @ weight
 
 
 def patch_embed_conv(
@@ -127,25 +106,17 @@ def patch_embed_conv(
         raise ValueError(f"kernel must be square (D, C, P, P), got shape {tuple(kernel.shape)}")
     _check_images(images, p)
     if images.shape[1] != c:
-        raise ValueError(
-            f"kernel expects {c} input channels, got images with {images.shape[1]} channels "
-            f"(kernel {tuple(kernel.shape)}, images {tuple(images.shape)})"
-        )
+        raise ValueError(f"images must have the kernel's {c} channels, got {images.shape[1]} channels")
     if bias is not None and tuple(bias.shape) != (d,):
         raise ValueError(f"bias must have shape ({d},), got {tuple(bias.shape)}")
-    return _conv_embed(images, kernel, bias)
-
-
-def _conv_embed(images: torch.Tensor, kernel: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    p = kernel.shape[-1]
-    x = F.conv2d(images, kernel, bias, stride=p)  # (B, D, H/P, W/P): one pixel per patch
+    x = F.conv2d(images, kernel, bias, stride=p)  # (B, D, H/P, W/P): one output pixel per patch
     return x.flatten(2).transpose(1, 2)  # (B, N, D), patches in row-major grid order
 
 
 def weight_to_kernel(weight: torch.Tensor, in_channels: int, patch_size: int) -> torch.Tensor:
     """Turn a patch weight into the equivalent conv kernel: (C·P·P, D) -> (D, C, P, P).
 
-    Column d of the weight holds the D-th output's coefficients in (C, P, P) order,
+    Column d of the weight holds output d's coefficients in (C, P, P) order,
     so transposing and reshaping gives the d-th conv filter.
     """
     check_tensor(weight, "weight", 2, "(C·P·P, D)")
@@ -169,28 +140,16 @@ def kernel_to_weight(kernel: torch.Tensor) -> torch.Tensor:
 class PatchEmbed(nn.Module):
     """The model's patch embedding: a Conv2d named ``proj``, as in timm.
 
-    (B, C, H, W) -> (B, N, D) with N = (H/P)·(W/P).
+    (B, C, H, W) -> (B, N, D) with N = (H/P)·(W/P). ``VisionTransformer`` checks the images.
     """
 
     def __init__(self, *, image_size: int, patch_size: int, in_channels: int, dim: int):
         super().__init__()
-        check_positive_int(image_size, "image_size")
-        check_positive_int(in_channels, "in_channels")
-        check_positive_int(dim, "dim")
         self.grid_size = check_patchable(image_size, image_size, patch_size)
-        self.image_size = image_size
-        self.patch_size = patch_size
-        self.in_channels = in_channels
+        self.image_size, self.patch_size, self.in_channels = image_size, patch_size, in_channels
         self.num_patches = self.grid_size[0] * self.grid_size[1]
         self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Images (B, C, H, W) -> patch tokens (B, N, D)."""
-        check_tensor(images, "images", 4, "(B, C, H, W)")
-        _, c, h, w = images.shape
-        if c != self.in_channels:
-            raise ValueError(f"expected images with {self.in_channels} channels, got {c} channels")
-        if (h, w) != (self.image_size, self.image_size):
-            raise ValueError(f"expected images of size {self.image_size}x{self.image_size}, got {h}x{w}")
-        # The size was checked against a patchable image_size when the module was built.
-        return _conv_embed(images, self.proj.weight, self.proj.bias)
+        return self.proj(images).flatten(2).transpose(1, 2)  # (B, D, H/P, W/P) -> (B, N, D)

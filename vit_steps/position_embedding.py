@@ -11,21 +11,11 @@ builds the 2-D version that MAE uses.
 Letters: B batch, N patches, D dimension, (h, w) the patch grid, N = h·w.
 """
 
-from __future__ import annotations
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from ._checks import check_positive_int, check_tensor
-
-__all__ = [
-    "add_pos_embed",
-    "new_pos_embed",
-    "pos_embed_similarity",
-    "resize_pos_embed",
-    "sincos_pos_embed_2d",
-]
 
 
 def new_pos_embed(num_patches: int, dim: int, std: float = 0.02) -> nn.Parameter:
@@ -84,8 +74,9 @@ def resize_pos_embed(
 ) -> torch.Tensor:
     """Resize a (1, 1+h·w, D) table to another patch grid, keeping the CLS entry.
 
-    The patch rows are laid back on their (h, w) grid and bicubically interpolated to
-    the new grid, as ViT does when fine-tuning at a higher resolution (paper §3.2).
+    The patch rows are laid back on their (h, w) grid and interpolated to the new grid.
+    The paper (§3.2) says "2D interpolation"; the authors' code interpolates linearly
+    (``scipy.ndimage.zoom(order=1)``); bicubic, used here, is timm's choice.
     (1, 1 + h·w, D) -> (1, 1 + h'·w', D).
     """
     check_tensor(pos_embed, "pos_embed", 3, "(1, 1+h·w, D)")

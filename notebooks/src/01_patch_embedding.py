@@ -18,8 +18,7 @@ import matplotlib.pyplot as plt
 
 from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(1)
-assert highlighted == ["patch embedding"]
+draw_pipeline(1)
 plt.show()
 
 # %% [markdown]
@@ -39,17 +38,16 @@ plt.show()
 import torch
 import torch.nn.functional as F
 
+from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper
-from vit_steps.course.display import assert_same, rounded
 from vit_steps.course.plotting import (
-    show_feature_maps,
     show_image,
     show_images,
     show_patch_grid,
     show_patch_sequence,
     show_weight_to_kernel,
 )
-from vit_steps.exercises import check, hidden_answer
+from vit_steps.exercises import check
 from vit_steps.model import count_parameters, vit_from_config
 from vit_steps.patch_embedding import (
     PatchEmbed,
@@ -124,7 +122,7 @@ print("after transpose:", tuple(patches.shape), "= (B, N, C·P·P)")
 # any fixed order works, as long as the weight uses the same one. Exercise 2 shows how to
 # switch.) Let us check one row against the crop it should be.
 #
-# `assert_same(label, a, b)` from `vit_steps.course.display` prints whether two tensors are equal and
+# `assert_same(label, a, b)` from `vit_steps.course.compare` prints whether two tensors are equal and
 # their largest difference, and stops with an error if they are not.
 
 # %%
@@ -331,8 +329,15 @@ face, sky = hand_maps[0, 2, 5, 6], hand_maps[0, 2, 0, 12]  # patch 76 (cheek) an
 print(f"red minus blue: face (grid row 5, col 6) {face:.4f}, sky (row 0, col 12) {sky:.4f}")
 assert face > 0 > sky
 titles = ["dimension 0: brightness", "dimension 1: left minus right", "dimension 2: red minus blue"]
-title = "three hand-made filters: each output dimension is a 14 x 14 map, one value per patch"
-fig = show_feature_maps(photo, hand_maps[0], titles, signed=[False, True, True], title=title)
+fig, axes = plt.subplots(1, 4, figsize=(10.4, 3.0), dpi=80, layout="constrained")
+show_image(photo, axes[0], title="image, 224 x 224")
+for ax, name, values in zip(axes[1:], titles, hand_maps[0], strict=True):
+    lim = values.abs().max().item()  # a signed map: white = 0, blue below, red above
+    style = {"cmap": "coolwarm", "vmin": -lim, "vmax": lim} if "minus" in name else {"cmap": "gray"}
+    fig.colorbar(ax.imshow(values, **style), ax=ax, fraction=0.046, pad=0.03)
+    ax.set(xticks=[], yticks=[])
+    ax.set_title(f"{name}\n14 x 14", fontsize=10)
+fig.suptitle("three hand-made filters: each output dimension is a 14 x 14 map, one value per patch")
 plt.show()
 
 # %% [markdown]
@@ -547,6 +552,8 @@ plt.show()
 # %% [markdown]
 # ## Exercises
 #
+# Worked solutions: [solutions/01_solutions.ipynb](solutions/01_solutions.ipynb)
+#
 # ### Exercise 1: where does a pixel go?
 #
 # Pixel (row 100, column 37) of the green channel. Which patch n holds it, and at which
@@ -556,15 +563,6 @@ plt.show()
 # %%
 answer = None  # your answer: (n, k)
 check("01.1", answer)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-    py, px, ch = 100, 37, 1  # pixel row, pixel column, channel (1 = green)
-    n = (py // P) * grid_w + (px // P)  # which patch: grid row, then grid column
-    k = ch * P * P + (py % P) * P + (px % P)  # where inside the patch: (C, P, P) order
-    print(f"patch n = {n}, position k = {k}")
-    assert_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[0, ch, py, px])
-    check("01.1", (n, k))
 
 # %% [markdown]
 # ### Exercise 2: the paper's order, P²·C
@@ -586,21 +584,6 @@ def patches_ppc(images, P):
 check("01.2", patches_ppc)
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def patches_ppc(images, P):
-        B, C, H, W = images.shape
-        grid = images.reshape(B, C, H // P, P, W // P, P)  # (B, C, grid row, py, grid column, px)
-        return grid.permute(0, 2, 4, 3, 5, 1).reshape(B, (H // P) * (W // P), P * P * C)  # channels last
-
-    p = toy_P
-    ppc = patches_ppc(toy, p)  # (1, 4, 48) in (P, P, C) order
-    E_ppc = toy_E.reshape(3, p, p, toy_D).permute(1, 2, 0, 3).reshape(p * p * 3, toy_D)  # rows to (P, P, C)
-    assert_same("(P, P, C) patches @ rearranged E == toy_tokens", ppc @ E_ppc, toy_tokens)
-    print("with toy_E unchanged, same tokens?", torch.equal(ppc @ toy_E, toy_tokens))
-    check("01.2", patches_ppc)
-
 # %% [markdown]
 # ### Exercise 3: patches that overlap
 #
@@ -616,24 +599,6 @@ with hidden_answer():
 # %%
 answer = None  # your answer: (windows per side, tokens N)
 check("01.3", answer)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-    S = 8  # stride: each window moves half a patch
-    side = (H - P) // S + 1  # the last window starts at 208 = 224 - 16
-    cut = F.unfold(photo, P, stride=S).transpose(1, 2)  # (B, N, C·P·P)
-    print(f"(a) {side} windows per side, N = {side * side}; unfold gives {tuple(cut.shape)}")
-    conv = F.conv2d(photo, E.t().reshape(D, C, P, P), stride=S).flatten(2).transpose(1, 2)
-    assert_same("(b) overlapping: unfold @ E == conv with stride 8", cut @ E, conv)
-    print(f"(c) numbers in the sequence: {cut.numel():,}; in the photo: {photo.numel():,}")
-    ones = torch.ones(1, 1, H, W)
-    windows = F.fold(F.unfold(ones, P, stride=S), (H, W), P, stride=S)  # how many windows hold each pixel
-    print(
-        f"    pixels in 4 windows: {(windows == 4).float().mean():.2%}; fewest windows: {int(windows.min())}"
-    )
-    # Reshape and permute only move numbers, never copy one: they cannot hold a pixel 4 times.
-    check("01.3", (side, cut.shape[1]))
-
 
 # %% [markdown]
 # ## Summary

@@ -15,8 +15,7 @@ import matplotlib.pyplot as plt
 
 from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(2)
-assert highlighted == ["CLS token"]
+draw_pipeline(2)
 plt.show()
 
 # %% [markdown]
@@ -41,9 +40,9 @@ from torch import nn
 
 from vit_steps import Block, PatchEmbed, new_cls_token, prepend_cls_token
 from vit_steps.course import plotting  # the figures, e.g. plotting.show_token_rows
+from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper
-from vit_steps.course.display import assert_same, rounded
-from vit_steps.exercises import check, hidden_answer
+from vit_steps.exercises import check
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -170,12 +169,13 @@ print("patches", tuple(patches.shape), "-> with CLS", tuple(z0.shape))
 # %%
 shown = z0[:2, :, :64].detach()  # (2, N+1, 64): photo and mirror, the first 64 numbers
 title = "Row 0 is the same token in both images; the 196 patch rows differ"
-fig, (cls_scale, patch_scale) = plotting.show_token_rows(shown, names[:2], title=title)
+cls_scale, patch_scale = shown[:, 0].abs().max().item(), shown[:, 1:].abs().max().item()
 print(f"largest |value|: row 0 {cls_scale:.4f}, patch rows {patch_scale:.4f}", end=" ")
 print(f"({patch_scale / cls_scale:.0f} times larger)")
 assert torch.equal(shown[0, 0], shown[1, 0]), "row 0 is one shared token"
 assert not torch.allclose(shown[0, 1:], shown[1, 1:]), "the patch rows come from different images"
 assert patch_scale > 10 * cls_scale, "one shared colour scale would hide row 0"
+plotting.show_token_rows(shown, names[:2], title=title)
 plt.show()
 
 # %% [markdown]
@@ -251,7 +251,7 @@ readouts = {"CLS, before the encoder": cls_readout, "GAP, before the encoder": g
 readouts["CLS, after one block"] = cls_after
 dist = {t: torch.cdist(r[None], r[None])[0].detach() for t, r in readouts.items()}  # (B, B) each
 title = "Distance between the readouts of two images (0 = the head cannot tell them apart)"
-fig = plotting.plot_distance_grids(dist, names, title=title)
+fig = plotting.plot_heatmaps(dist, title, cmap="magma", shared_scale=True, label="distance", names=names)
 assert dist["CLS, before the encoder"].max() < 1e-5, "identical rows: every distance is zero"
 others = [d for t, d in dist.items() if t != "CLS, before the encoder"]
 assert all((d + torch.eye(B)).min() > 0.1 for d in others), "every pair of images is told apart"
@@ -301,7 +301,10 @@ for label, w in (("q = 0   ", flat[0]), ("q = face", face_weights[0])):  # the p
 maps = {"q = 0: GAP, every patch 1/N": N * flat[0].reshape(14, 14)}
 maps["q = a face patch, doubled"] = N * face_weights[0].reshape(14, 14)
 title = "A query decides which patches count; the average counts all alike"
-fig = plotting.show_patch_weights(photo, maps, title=title, label="weight × N  (1 = GAP's 1/N)")
+both = {"": torch.stack(list(maps.values()))}  # (2, 14, 14): one row of two maps, one colour scale
+label, photos = "weight × N  (1 = GAP's 1/N)", photo.expand(2, -1, -1, -1)
+fig = plotting.show_patch_weights(photos, both, list(maps), label, size=3.2, originals=False)
+fig.suptitle(title)
 assert torch.allclose(maps["q = 0: GAP, every patch 1/N"], torch.ones(14, 14))
 row, col = divmod(face_weights[0].argmax().item(), 14)
 assert 3 <= row <= 8 and 4 <= col <= 9, f"the heaviest patch ({row}, {col}) should be on the face"
@@ -526,13 +529,15 @@ for label, losses in curves.items():
 seed_losses, fixed_losses = curves.values()
 print(f"fix, loss ratio per step: {fixed_losses[1] / fixed_losses[0]:.4f}")
 title = "Only the registered token learns: the seed's loss never moves"
-fig = plotting.plot_curves(curves, xlabel="SGD step", ylabel="loss on the CLS row", title=title)
+fig = plotting.plot_lines(curves, xlabel="SGD step", ylabel="loss on the CLS row", title=title)
 assert len(set(seed_losses)) == 1, "the seed's token never moves, so its loss never changes"
 assert fixed_losses[-1] < 0.01 * fixed_losses[0], "the fix's token reaches the target"
 plt.show()
 
 # %% [markdown]
 # ## Exercises
+#
+# Worked solutions: [solutions/02_solutions.ipynb](solutions/02_solutions.ipynb)
 #
 # ### Exercise 1: `expand` or `repeat`?
 #
@@ -544,23 +549,6 @@ plt.show()
 # %%
 answer = None  # your answer: (bytes of the expand tensor, bytes of the repeat tensor)
 check("02.1", answer)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-    torch.manual_seed(11)
-    token = nn.Parameter(torch.randn(1, 1, 768))
-    tokens = torch.randn(64, 4, 768)  # 4 patches are enough to compare
-    weights = torch.randn(64, 5, 768)  # a fixed linear "loss" on the whole sequence
-    viewed, copied = token.expand(64, -1, -1), token.repeat(64, 1, 1)
-    seq_view, seq_copy = torch.cat([viewed, tokens], dim=1), torch.cat([copied, tokens], dim=1)
-    assert_same("same sequence", seq_view, seq_copy)
-    grad_view = torch.autograd.grad((seq_view * weights).sum(), token)[0]
-    grad_copy = torch.autograd.grad((seq_copy * weights).sum(), token)[0]
-    assert_same("same gradient", grad_view, grad_copy)
-    bytes_view, bytes_copy = viewed.untyped_storage().nbytes(), copied.untyped_storage().nbytes()
-    print(f"expand stores {bytes_view} bytes, repeat stores {bytes_copy} bytes")
-    assert bytes_copy == 64 * bytes_view
-    check("02.1", (bytes_view, bytes_copy))
 
 # %% [markdown]
 # ### Exercise 2: more than one extra token
@@ -581,26 +569,6 @@ def prepend_tokens(tokens, extra):
 
 check("02.2", prepend_tokens)
 
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def prepend_tokens(tokens, extra):
-        """tokens (B, N, D), extra (1, K, D) -> (B, N+K, D), the K extra tokens first."""
-        return torch.cat([extra.expand(tokens.shape[0], -1, -1), tokens], dim=1)
-
-    torch.manual_seed(12)
-    tokens = torch.randn(3, 4, 8)  # the seed's sizes: N = 4 patches, D = 8, here B = 3
-    one = nn.Parameter(torch.randn(1, 1, 8))
-    assert_same("K = 1 == prepend_cls_token", prepend_tokens(tokens, one), prepend_cls_token(tokens, one))
-    extra = nn.Parameter(torch.randn(1, 5, 8))  # CLS + 4 registers
-    out = prepend_tokens(tokens, extra)
-    print("K = 5:", tuple(tokens.shape), "->", tuple(out.shape))
-    assert out.shape == (3, 9, 8)
-    weights = torch.randn(3, 9, 8)
-    grad = torch.autograd.grad((out * weights).sum(), extra)[0]  # (1, K, D)
-    assert_same("gradient == sum over the batch", grad, weights[:, :5].sum(dim=0, keepdim=True))
-    check("02.2", prepend_tokens)
 
 # %% [markdown]
 # ### Exercise 3: which patches does the CLS output depend on?
@@ -623,24 +591,6 @@ def reaches_cls(layer, patch_tokens):
 
 check("02.3", reaches_cls)
 
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def reaches_cls(layer, patch_tokens):
-        """layer (1, N+1, D) -> (1, N+1, D), patch_tokens (1, N, D) that require grad -> N bools."""
-        z = layer(prepend_cls_token(patch_tokens, new_cls_token(patch_tokens.shape[-1])))
-        grad = torch.autograd.grad(z[0, 0].sum(), patch_tokens)[0]  # (1, N, D)
-        return (grad.abs().sum(dim=-1) > 0)[0]  # (N,): does patch i reach row 0?
-
-    torch.manual_seed(13)
-    patch_tokens = torch.randn(1, 4, 8, requires_grad=True)
-    encoder_block = Block(dim=8, heads=2, mlp_dim=16)
-    before, after = reaches_cls(nn.Identity(), patch_tokens), reaches_cls(encoder_block, patch_tokens)
-    print(f"before the encoder: patches that reach the CLS row: {before.tolist()}")
-    print(f"after one block:    patches that reach the CLS row: {after.tolist()}")
-    assert not before.any() and after.all()
-    check("02.3", reaches_cls)
 
 # %% [markdown]
 # ## Summary

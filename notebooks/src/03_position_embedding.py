@@ -13,8 +13,7 @@ import matplotlib.pyplot as plt
 
 from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(3)
-assert highlighted == ["position embedding"]
+draw_pipeline(3)
 plt.show()
 
 # %% [markdown]
@@ -49,7 +48,6 @@ from vit_steps import (
     add_pos_embed,
     new_cls_token,
     new_pos_embed,
-    patch_embed_conv,
     patchify,
     pos_embed_similarity,
     prepend_cls_token,
@@ -57,10 +55,10 @@ from vit_steps import (
     sincos_pos_embed_2d,
     unpatchify,
 )
+from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper
-from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import plot_heatmaps, plot_position_channels, plot_similarity_grid, show_image
-from vit_steps.exercises import check, hidden_answer
+from vit_steps.course.plotting import plot_heatmaps, plot_similarity_grids, show_image
+from vit_steps.exercises import check
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -278,10 +276,16 @@ print("wavelengths:", [round(v, 1) for v in (2 * math.pi / frequencies(32)).toli
 
 # %%
 waves = sincos_1d(torch.arange(14), 32)  # (14, 32): positions 0..13, a 14-patch row
-smooth = sincos_1d(torch.linspace(0, 13, 261), 32)  # the same waves, between the positions
+between = torch.linspace(0, 13, 261)
+smooth = sincos_1d(between, 32)  # the same waves, between the positions
 wavelength = 2 * math.pi / frequencies(32)
-labels = {c: f"channel {c} (sin, wavelength {wavelength[c]:.1f})" for c in (0, 2, 4, 8)}
-fig = plot_position_channels(waves, labels, smooth=smooth, title="1-D sine-cosine table: fast and slow waves")
+fig, ax = plt.subplots(figsize=(7.2, 3.2), dpi=80, layout="constrained")
+for c in (0, 2, 4, 8):
+    (dots,) = ax.plot(waves[:, c], "o", label=f"channel {c} (sin, wavelength {wavelength[c]:.1f})")
+    ax.plot(between, smooth[:, c], linewidth=1, color=dots.get_color())
+ax.set(xticks=range(14), xlabel="position", ylabel="value")
+ax.set_title("1-D sine-cosine table: fast and slow waves")
+ax.legend(fontsize=9, loc="center left", bbox_to_anchor=(1.01, 0.5))
 assert torch.allclose(waves[:, 0], torch.arange(14.0, dtype=torch.float64).sin())  # channel 0 is sin(pos)
 step = (waves[1:] - waves[:-1]).abs().max(dim=0).values  # the largest change from one position to the next
 assert step[0] > 0.9 and step[8] < 0.02  # fast wave jumps, slow wave creeps
@@ -374,7 +378,7 @@ for name, sim in [("sine-cosine", sim_fixed), ("untrained learned", sim_learned)
 # %%
 low = sim_fixed.min().item()
 title = f"sine-cosine table: each tile peaks at its own place\n(colours from {low:.2f} to 1)"
-fig = plot_similarity_grid(sim_fixed, (7, 7), title, vmin=low, vmax=1.0)
+fig = plot_similarity_grids({"": sim_fixed}, (7, 7), title, vmin=low, vmax=1.0)
 assert (sim_fixed.argmax(dim=1) == torch.arange(49)).all()  # each position is most like itself
 assert sim_fixed[steps == 1].mean() > sim_fixed[steps >= 4].mean() + 0.1  # near beats far
 assert low > 0.5  # the narrow band that the fitted scale spreads out
@@ -390,7 +394,7 @@ plt.show()
 # %%
 low = sim_learned.min().item()
 title = f"untrained learned table: one bright pixel, noise around it\n(colours from {low:.2f} to 1)"
-fig = plot_similarity_grid(sim_learned, (7, 7), title, vmin=low, vmax=1.0)
+fig = plot_similarity_grids({"": sim_learned}, (7, 7), title, vmin=low, vmax=1.0)
 assert (sim_learned.argmax(dim=1) == torch.arange(49)).all()  # the bright pixel: itself
 assert sim_learned[steps > 0].mean().abs() < 0.05  # unrelated on average
 assert (sim_learned[steps == 1].mean() - sim_learned[steps >= 4].mean()).abs() < 0.05  # no near/far
@@ -427,32 +431,15 @@ plt.show()
 # hand: *"at fine-tuning time for adjusting the position embeddings for images of different
 # resolution"*.
 #
-# Which parts of the model care about the image size? Start with the `PatchEmbed` module
-# built above for 224 pixels. Look for a `ValueError`.
+# Which parts of the model care about the image size? Not the patch embedding: its
+# convolution works for any image whose sides divide by 16. Not attention either: it takes
+# any number of tokens. Run the 256-pixel photo through the modules built above and look for
+# 257 tokens in and out of the encoder, then a `ValueError` from the 197-row table.
 
 # %%
 photo_256 = grace_hopper(256)  # (1, 3, 256, 256)
-try:
-    patch_embed(photo_256)
-    raise AssertionError("PatchEmbed(image_size=224) should refuse a 256-pixel image")
-except ValueError as err:
-    print("ValueError:", err)
-
-# %% [markdown]
-# That refusal is a guard, not a limit of the maths. `PatchEmbed` remembers the image size
-# it was built for (timm's `PatchEmbed` does the same by default), because the model built
-# around it has a position table for exactly that size's 196 patches: checking at the
-# first step names the real cause, the image size. The convolution itself works for any
-# image whose sides divide by 16, and attention works for any number of tokens.
-#
-# To find where the size really matters, go around the guard: run the same weights through
-# the function `patch_embed_conv` (notebook 01), which has no fixed size. Look for 257
-# tokens in and out of the encoder, then a `ValueError` from the 197-row table.
-
-# %%
 with torch.no_grad():
-    patches_256 = patch_embed_conv(photo_256, patch_embed.proj.weight, patch_embed.proj.bias)  # same weights
-    tokens_256 = prepend_cls_token(patches_256, cls_token)  # (1, 1 + 256, D)
+    tokens_256 = prepend_cls_token(patch_embed(photo_256), cls_token)  # (1, 1 + 256, D)
     print("256-pixel tokens", tuple(tokens_256.shape), "-> encoder output", tuple(encoder(tokens_256).shape))
 print("table", tuple(pos_embed.shape))
 try:
@@ -460,6 +447,11 @@ try:
     raise AssertionError("a 197-row table should not fit 257 tokens")
 except ValueError as err:
     print("ValueError:", err)
+
+# %% [markdown]
+# The table is the one part tied to the size. That is why `VisionTransformer` checks its
+# images against the `image_size` it was built for, at the door: the error then names the
+# real cause, the image size, and not a table deep inside.
 
 # %% [markdown]
 # The paper's answer (§3.2): *"We therefore perform 2D interpolation of the pre-trained
@@ -635,6 +627,8 @@ print("after .double(), table is float64:", as_double.pos_embed.dtype == torch.f
 # %% [markdown]
 # ## Exercises
 #
+# Worked solutions: [solutions/03_solutions.ipynb](solutions/03_solutions.ipynb)
+#
 # ### Exercise 1: mean pooling is blind too
 #
 # Notebook 02 mentioned the alternative to a CLS token: average the patch outputs. Show
@@ -656,27 +650,6 @@ def mean_output(block, tokens, order, table):
 check("03.1", mean_output)
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def mean_output(block, tokens, order, table):
-        """tokens (B, N, D) put in `order`, plus table (1, N, D), through block, averaged: (B, D)."""
-        return block(tokens[:, order] + table).mean(dim=1)  # place k keeps row k of the table
-
-    torch.manual_seed(9)
-    block = Block(dim=32, heads=4, mlp_dim=64).eval()
-    x = torch.randn(1, 16, 32)
-    order, same = torch.randperm(16), torch.arange(16)
-    table = torch.randn(1, 16, 32)  # any table that differs from position to position
-    zeros = torch.zeros(1, 16, 32)  # no positions
-    with torch.no_grad():
-        shuffled, real = mean_output(block, x, order, zeros), mean_output(block, x, same, zeros)
-        assert_same("no positions: mean output, shuffled == real", shuffled, real)
-        moved = (mean_output(block, x, order, table) - mean_output(block, x, same, table)).abs().max()
-    print("with positions, the mean output changes:", bool(moved > 1e-3))
-    assert moved > 1e-3
-    check("03.1", mean_output)
-
 # %% [markdown]
 # ### Exercise 2: a sine-cosine table knows distances
 #
@@ -697,23 +670,6 @@ def dot_by_offset(offset, dim):
 check("03.2", dot_by_offset)
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def dot_by_offset(offset, dim):
-        """PE(p) · PE(p + offset) for a dim-channel table, from the formula alone: one number."""
-        angles = torch.as_tensor(offset)[..., None] * frequencies(dim)  # (..., dim/2)
-        return angles.cos().sum(dim=-1)  # a tensor of offsets works too
-
-    pe = sincos_1d(torch.arange(50), 32)  # (50, 32), float64
-    gram = pe @ pe.T  # (50, 50): gram[p, q] = PE(p) · PE(q)
-    offsets = torch.arange(50)[:, None] - torch.arange(50)[None, :]  # p - q
-    assert_same("gram == sum_i cos(omega_i (p - q))", gram, dot_by_offset(offsets, 32))
-    for k in (1, 3, 10):
-        diagonal = gram.diagonal(k)  # all pairs with q - p = k
-        assert_same(f"PE(p) · PE(p+{k}) is the same for every p", diagonal, diagonal[:1].expand_as(diagonal))
-    check("03.2", dot_by_offset)
-
 # %% [markdown]
 # ### Exercise 3: a wide image
 #
@@ -733,24 +689,6 @@ def resize_for(pos, image_size, patch_size):
 
 check("03.3", resize_for)
 
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def resize_for(pos, image_size, patch_size):
-        """A table for a square grid, (1, 1 + n·n, D), resized for an image of image_size = (H, W)."""
-        side = math.isqrt(pos.shape[1] - 1)  # the old grid: side x side patches
-        new = (image_size[0] // patch_size, image_size[1] // patch_size)  # (rows, columns)
-        return resize_pos_embed(pos, (side, side), new)
-
-    torch.manual_seed(10)
-    square = new_pos_embed(196, 64).detach()  # (1, 197, 64)
-    wide = resize_for(square, (224, 384), 16)
-    print("resized", tuple(square.shape), "->", tuple(wide.shape))
-    assert wide.shape == (1, 1 + 14 * 24, 64)
-    assert_same("CLS row kept", wide[:, 0], square[:, 0])
-    assert_same("14 x 14 -> 14 x 14 changes nothing", resize_for(square, (224, 224), 16), square)
-    check("03.3", resize_for)
 
 # %% [markdown]
 # ## Summary

@@ -15,8 +15,7 @@ import matplotlib.pyplot as plt
 
 from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(4)
-assert highlighted == ["encoder"]
+draw_pipeline(4)
 plt.show()
 
 # %% [markdown]
@@ -46,11 +45,11 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from vit_steps.cls_token import new_cls_token, prepend_cls_token
+from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper
-from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import draw_encoder_block, show_query_attention
+from vit_steps.course.plotting import draw_encoder_block, show_patch_weights
 from vit_steps.encoder import Attention, Block, Mlp, scaled_dot_product_attention
-from vit_steps.exercises import check, hidden_answer
+from vit_steps.exercises import check
 from vit_steps.model import VisionTransformer
 from vit_steps.patch_embedding import PatchEmbed, patchify
 from vit_steps.position_embedding import add_pos_embed, new_pos_embed
@@ -453,9 +452,7 @@ print("per-token std: ", rounded(unit_ln.std(-1, unbiased=False)[0]))
 # **pre-norm**.
 
 # %%
-fig, path = draw_encoder_block(norm_first=True)
-print(" -> ".join(path))
-assert path == ["Norm", "Multi-Head Attention", "+", "Norm", "MLP", "+"]
+draw_encoder_block(norm_first=True)
 plt.show()
 
 # %% [markdown]
@@ -568,13 +565,14 @@ assert_same("score == cos / τ", c * unit @ (c * unit).T / math.sqrt(768), unit 
 print("weights:", tuple(photo_weights.shape), "= (N, N)")
 
 # %% [markdown]
-# Three query patches (cyan boxes): on the face, on the blue background and on the dark
-# uniform. The colour over the photo is where each query puts its attention, on the 14×14
-# grid; the stronger, the brighter and the more opaque. Each panel has its own colour bar,
-# on a square-root scale so that weaker weights stay visible. Each query attends mostly to
-# patches that look like it: skin to skin, sky to sky, cloth to cloth. Under each panel:
-# the share of its attention inside its own region (the face, the background right of her,
-# the bottom four rows of the grid).
+# Three query patches (cyan boxes), a row each: on the face, on the blue background and on
+# the dark uniform. The colour over the photo is where each query puts its attention, on the
+# 14×14 grid; the larger the weight, the brighter. Each row has its own colour bar, from 0 to
+# the largest weight on any *other* patch: a query matches itself best, so its own box may
+# saturate, and a scale set by it would leave the rest dark. Look at where the bright
+# patches are: each query attends mostly to patches that look like it, skin to skin, sky to
+# sky, cloth to cloth. Under each panel: the share of its attention inside its own region
+# (the face, the background right of her, the bottom four rows of the grid).
 
 # %%
 queries = {"face": (6, 6), "background": (2, 11), "uniform": (13, 5)}  # (row, col) on the grid
@@ -583,15 +581,14 @@ regions = {  # (rows, cols) of the grid that make up each query's region
     "background": (slice(0, 9), slice(9, 14)),
     "uniform": (slice(10, 14), slice(0, 14)),
 }
-fig, axes = plt.subplots(1, 3, figsize=(11, 3.8), dpi=80, layout="constrained")
-for ax, (name, query) in zip(axes, queries.items(), strict=True):
-    _, heat = show_query_attention(photo, photo_weights, query, 16, ax=ax, title=f"query on the {name}")
-    share = heat[regions[name]].sum()
+# Each query's row of weights on the 14×14 grid, as a batch of one image.
+heats = {name: photo_weights[r * 14 + c].reshape(1, 14, 14) for name, (r, c) in queries.items()}
+fig = show_patch_weights(photo, heats, label="attention weight", size=2.8, originals=False, mark=queries)
+for ax, (name, heat) in zip(fig.axes[:3], heats.items(), strict=True):  # the panels, then the colour bars
+    share = heat[0][regions[name]].sum()
     ax.set_xlabel(f"{share:.0%} of its attention in its region", fontsize=10)
     assert share > 0.5 and heat.max() < 0.5  # mostly its own region, but not just itself
-fig.suptitle(
-    f"A hand-made head (q = k = pixels, temperature {temperature}): like attends to like", fontsize=11
-)
+fig.suptitle(f"A hand-made head (q = k = pixels, τ = {temperature}):\nlike attends to like", fontsize=11)
 plt.show()
 
 # %% [markdown]
@@ -764,13 +761,10 @@ assert cls_gap > 0.01
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(7, 6.2), dpi=80)
-_, post_path = draw_encoder_block(norm_first=False, ax=axes[0])
-_, pre_path = draw_encoder_block(norm_first=True, ax=axes[1])
+draw_encoder_block(norm_first=False, ax=axes[0])
+draw_encoder_block(norm_first=True, ax=axes[1])
 fig.suptitle("Same parts, other order: Norm on the main path (left) or in each branch (right)", fontsize=11)
 fig.tight_layout()
-print("post-norm:", " -> ".join(post_path))
-print("pre-norm: ", " -> ".join(pre_path))
-assert post_path[-1] == "Norm" and pre_path[-1] == "+" and sorted(post_path) == sorted(pre_path)
 plt.show()
 
 # %% [markdown]
@@ -959,6 +953,8 @@ with torch.no_grad():
 # %% [markdown]
 # ## Exercises
 #
+# Worked solutions: [solutions/04_solutions.ipynb](solutions/04_solutions.ipynb)
+#
 # ### Exercise 1: count the parameters of one ViT-B/16 block
 #
 # ViT-B/16 has D = 768, 12 heads and an MLP of 3072. Write the number of parameters of one
@@ -977,28 +973,6 @@ def params_per_block(D, heads):
 check("04.1", params_per_block)
 
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def params_per_block(D, heads):
-        attn_params = (D * 3 * D + 3 * D) + (D * D + D)  # qkv + proj = 4D² + 4D
-        mlp_params = (D * 4 * D + 4 * D) + (4 * D * D + D)  # fc1 + fc2 = 8D² + 5D
-        norm_params = 2 * (D + D)  # two LayerNorms
-        return attn_params + mlp_params + norm_params  # 12D² + 13D, whatever the heads
-
-    D = 768
-    formula = params_per_block(D, 12)
-    print(f"by hand: {formula:,}")
-    for name, module in [
-        ("vit_steps Block, 12 heads", Block(dim=D, heads=12, mlp_dim=4 * D)),
-        ("vit_steps Block, 1 head", Block(dim=D, heads=1, mlp_dim=4 * D)),
-        ("nn.TransformerEncoderLayer", nn.TransformerEncoderLayer(D, 12, dim_feedforward=4 * D)),
-    ]:
-        count = sum(p.numel() for p in module.parameters())
-        print(f"{name:28s} {count:,}")
-        assert count == formula == 12 * D * D + 13 * D  # heads only split D; they add no weights
-    check("04.1", params_per_block)
-
 # %% [markdown]
 # ### Exercise 2: a post-norm block from our parts
 #
@@ -1016,21 +990,6 @@ def post_norm_forward(blk, x):
 
 check("04.2", post_norm_forward)
 
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def post_norm_forward(blk, x):
-        x = blk.norm1(x + blk.attn(x)[0])  # the norm comes after the residual sum
-        return blk.norm2(x + blk.mlp(x))
-
-    ours_block = EncoderBlock(dim=8, heads=4, mlp_dim=32)
-    post_settings = dict(vit_settings, norm_first=False)
-    post_layer = copy_block(ours_block, nn.TransformerEncoderLayer(8, 4, 32, **post_settings))
-    with torch.no_grad():
-        by_hand, built_in = post_norm_forward(ours_block, tokens), post_layer(tokens)
-        assert_same("post-norm by hand == norm_first=False", by_hand, built_in)
-    check("04.2", post_norm_forward)
 
 # %% [markdown]
 # ### Exercise 3: keys that all look alike
@@ -1051,28 +1010,6 @@ def equal_keys_attention(q, v):
 
 check("04.3", equal_keys_attention)
 
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def equal_keys_attention(q, v):
-        n = v.shape[-2]  # the number of keys, one per token
-        weights = torch.full((*q.shape[:-1], n), 1 / n)  # every query: 1/N on every key
-        return v.mean(dim=-2, keepdim=True).expand_as(v), weights  # every output: the mean value
-
-    g = torch.Generator().manual_seed(3)
-    n_tokens = 5
-    q_any = torch.randn(2, n_tokens, 4, generator=g)  # any queries
-    k_same = torch.randn(1, 1, 4, generator=g).expand(2, n_tokens, 4)  # one key, repeated
-    v_any = torch.randn(2, n_tokens, 6, generator=g)
-    out_same, w_same = attention(q_any, k_same, v_any)
-    expected_out, expected_w = equal_keys_attention(q_any, v_any)
-    for label, ours, expected in [
-        ("every weight is 1/N", w_same, expected_w),
-        ("every output is the mean value", out_same, expected_out),
-    ]:
-        assert_same(label, ours, expected)
-    check("04.3", equal_keys_attention)
 
 # %% [markdown]
 # ## Summary

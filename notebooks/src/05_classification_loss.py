@@ -16,8 +16,7 @@ import matplotlib.pyplot as plt
 
 from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(5)
-assert highlighted == ["head + loss"]
+draw_pipeline(5)
 plt.show()
 
 # %% [markdown]
@@ -47,11 +46,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from vit_steps.cls_token import prepend_cls_token
+from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper, load_digits_split
-from vit_steps.course.display import assert_same, rounded
-from vit_steps.course.plotting import plot_curves, plot_gradient_norms, show_image
-from vit_steps.exercises import check, hidden_answer
-from vit_steps.head import cross_entropy, log_softmax
+from vit_steps.course.plotting import plot_bars, plot_lines, show_image
+from vit_steps.exercises import check
+from vit_steps.loss import cross_entropy, log_softmax
 from vit_steps.model import VIT_CONFIGS, VisionTransformer, count_parameters, vit_from_config
 
 torch.manual_seed(0)
@@ -167,7 +166,7 @@ print("naive log softmax(-big):", softmax(-big).log())
 #
 # Now every exponent is ≤ 0, so no e<sup>x</sup> overflows, and the largest term is
 # e<sup>0</sup> = 1, so the sum is never 0. Look for finite numbers that match PyTorch's
-# `F.log_softmax` and `vit_steps.head.log_softmax`.
+# `F.log_softmax` and `vit_steps.loss.log_softmax`.
 
 
 # %%
@@ -195,7 +194,7 @@ print("stable log softmax(-big):", rounded(stable_log_softmax(-big)))
 # $$\mathcal{L} = -\frac{1}{B}\sum_{b=1}^{B} \log p_{b,\,t_b}$$
 #
 # In code: log-softmax each row, then pick, in row b, column t<sub>b</sub>. Look for
-# three equal values: ours, `nn.CrossEntropyLoss` and `vit_steps.head.cross_entropy`.
+# three equal values: ours, `nn.CrossEntropyLoss` and `vit_steps.loss.cross_entropy`.
 
 
 # %%
@@ -486,22 +485,23 @@ for part, rows in [("query", slice(0, 8)), ("key", slice(8, 16))]:  # rows of qk
 assert change["key"] < 1e-5 < 1e-3 < change["query"]
 
 # %% [markdown]
-# The figure shows the same gradient norms as bars, on a log scale, with the
-# threshold dashed. Look at the key bias, alone to the left of the line, and at the
-# orange bars. `cls_token`, `pos_embed` and the output biases of attention and MLP are
-# all *added* onto the residual stream, the `x = x + ...` path of notebook 04. The
-# gradient flows back along that path unchanged, so these get gradients close to the
-# head's, even at the input end of the model.
+# The figure shows the same gradient norms as bars, on a log scale, each labelled with
+# its norm, with the threshold dashed. Look at the key bias, alone to the left of the
+# line, and at the orange bars. `cls_token`, `pos_embed` and the output biases of
+# attention and MLP are all *added* onto the residual stream, the `x = x + ...` path of
+# notebook 04. The gradient flows back along that path unchanged, so these get gradients
+# close to the head's, even at the input end of the model.
 
 # %%
 weakest_norm = {key: min(group) for key, group in norms.items()}
 added = ["cls_token", "pos_embed", "blocks.*.attn.proj.bias", "blocks.*.mlp.fc2.bias"]  # x = x + ...
-fig = plot_gradient_norms(
+fig = plot_bars(
     weakest_norm,
+    "gradient norm",
+    "First backward pass of the toy ViT (weakest block per group)",
+    log=True,
     highlight={"added onto the residual stream": added, "key bias: no effect on the loss": failing},
-    threshold=1e-6 * largest,
-    threshold_label="1e-6 of the largest",
-    title="First backward pass of the toy ViT (weakest block per group)",
+    reference={"1e-6 of the largest": 1e-6 * largest},
 )
 assert all(weakest_norm[n] > 0.2 * weakest_norm["head.weight"] for n in added)
 assert [n for n, v in weakest_norm.items() if v <= 1e-6 * largest] == failing
@@ -562,13 +562,8 @@ assert losses[-1] < 0.05 and right == 16
 # The curve starts at ln 10, as section 4 predicts, and falls towards 0.
 
 # %%
-fig = plot_curves(
-    {"cross-entropy on the batch": losses}, xlabel="Adam step", title="Overfitting 16 random images"
-)
-ax = fig.axes[0]
-ax.axhline(math.log(10), color="k", linestyle="--", linewidth=1, label="ln 10")
-ax.set_ylim(0, 2.6)
-ax.legend(fontsize=9)
+curves, title = {"cross-entropy on the batch": losses}, "Overfitting 16 random images"
+fig = plot_lines(curves, "Adam step", "loss", title, reference={"ln 10": math.log(10)})
 assert abs(losses[0] - math.log(10)) < 0.1 and losses[-1] < 0.05 * losses[0]
 plt.show()
 
@@ -584,11 +579,11 @@ plt.show()
 # - eq. 4: y = LN(z<sub>L</sub><sup>0</sup>), then the Linear head (this notebook).
 #
 # Here is its code: `forward_features` returns what `_encode` returns, and `forward`
-# passes it on to `_head`. Each line is a step you have built.
+# passes it on to `forward_head`. Each line is a step you have built.
 
 # %%
 print(inspect.getsource(VisionTransformer._encode))
-print(inspect.getsource(VisionTransformer._head))
+print(inspect.getsource(VisionTransformer.forward_head))
 
 # %% [markdown]
 # The paper's three models at 224×224 with ImageNet's 1000 classes. We build them on
@@ -731,11 +726,8 @@ assert min(naive_losses) > floor and losses[-1] < 0.05
 
 # %%
 curves = {"fix: raw logits into the loss": losses, "pitfall: softmax, then the loss": naive_losses}
-fig = plot_curves(curves, xlabel="Adam step", title="Double softmax cannot fit one batch")
-ax = fig.axes[0]
-ax.axhline(floor, color="C3", linestyle=":", label=f"floor ln(1 + 9/e) = {floor:.4f}")
-ax.set_ylim(0, 2.6)
-ax.legend(fontsize=9)
+title, reference = "Double softmax cannot fit one batch", {f"floor ln(1 + 9/e) = {floor:.4f}": floor}
+fig = plot_lines(curves, "Adam step", "loss", title, reference=reference)
 assert min(naive_losses) > floor > losses[-1]
 plt.show()
 
@@ -800,11 +792,13 @@ assert abs(accuracy["Adam", "raw logits"] - accuracy["Adam", "double softmax"]) 
 #
 # **The fix:** the model returns logits; the loss takes logits. Call `softmax` only
 # when a person wants to read probabilities, as in the Grace Hopper bar chart above.
-# The same holds for `F.cross_entropy`, for `vit_steps.head.cross_entropy`, and for
+# The same holds for `F.cross_entropy`, for `vit_steps.loss.cross_entropy`, and for
 # `nn.BCEWithLogitsLoss` with a sigmoid.
 
 # %% [markdown]
 # ## Exercises
+#
+# Worked solutions: [solutions/05_solutions.ipynb](solutions/05_solutions.ipynb)
 #
 # ### Exercise 1: the starting loss with label smoothing
 #
@@ -820,25 +814,6 @@ assert abs(accuracy["Adam", "raw logits"] - accuracy["Adam", "double softmax"]) 
 answer = None  # your answer: (start, lowest), two floats
 check("05.1", answer)
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-    # The smoothed target q gives the right class 1 - ε + ε/K = 0.91 and each other class ε/K = 0.01.
-    # (a) With p = 1/K everywhere: -Σ_k q_k·log(1/K) = ln K · Σ_k q_k = ln K, unchanged.
-    # (b) -Σ q log p is smallest at p = q (Gibbs' inequality), where it is the entropy of q, not 0.
-    eps, k = 0.1, 10
-    q_right, q_other = 1 - eps + eps / k, eps / k
-    entropy_q = -(q_right * math.log(q_right) + (k - 1) * q_other * math.log(q_other))
-    targets_ls = torch.arange(k)  # one image of each class
-    best = torch.full((k, k), math.log(q_other))
-    best[targets_ls, targets_ls] = math.log(q_right)  # logits log q, so that softmax gives p = q
-    start = F.cross_entropy(torch.zeros(k, k), targets_ls, label_smoothing=eps).item()  # p = 1/K
-    lowest = F.cross_entropy(best, targets_ls, label_smoothing=eps).item()
-    untrained = F.cross_entropy(toy_logits, labels, label_smoothing=eps).item()  # section 4's toy
-    print(f"(a) ln 10 = {math.log(k):.4f}; uniform logits: {start:.4f}; untrained toy: {untrained:.2f}")
-    print(f"(b) entropy of q = {entropy_q:.4f}; logits log q: {lowest:.4f}")
-    assert abs(start - math.log(k)) < 1e-5 and abs(lowest - entropy_q) < 1e-5
-    check("05.1", (math.log(k), entropy_q))
-
 # %% [markdown]
 # ### Exercise 2: ViT-B/16 at 384 pixels
 #
@@ -850,17 +825,6 @@ with hidden_answer():
 # %%
 answer = None  # your answer: the number of parameters at 384×384, an int
 check("05.2", answer)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-    # 384 / 16 = 24, so N = 576 patches and pos_embed grows from (1, 197, 768) to (1, 577, 768).
-    # The convolution, the blocks and the head do not depend on N.
-    by_hand = 86_567_656 + (577 - 197) * 768
-    with torch.device("meta"):
-        b16_384 = vit_from_config("ViT-B/16", image_size=384)
-    print("pos_embed:", tuple(b16_384.pos_embed.shape), f"  parameters: {count_parameters(b16_384):,}")
-    assert count_parameters(b16_384) == by_hand == 86_859_496
-    check("05.2", by_hand)
 
 # %% [markdown]
 # ### Exercise 3: the double-softmax floor for ImageNet
@@ -881,28 +845,6 @@ def double_softmax_floor(K):
 
 check("05.3", double_softmax_floor)
 
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-    # The best input is one-hot (1 for the right class, 0 for the K - 1 others): p = e / (e + K - 1),
-    # so the floor is ln(1 + (K - 1)/e). The room below the start, ln K - floor, tends to ln e = 1 as K
-    # grows: whatever the number of classes, the loss can fall by less than 1 in all.
-
-    def double_softmax_floor(K):
-        return math.log(1 + (K - 1) / math.e)
-
-    gen = torch.Generator().manual_seed(0)
-    for k in (10, 1000):
-        floor_k, targets_k = double_softmax_floor(k), torch.arange(8) % k
-        at_floor = F.cross_entropy(F.one_hot(targets_k, k).double(), targets_k).item()
-        random_probs = torch.randn(8, k, generator=gen).softmax(dim=-1)  # what a first softmax outputs
-        above = F.cross_entropy(random_probs, targets_k, reduction="none").min().item()
-        print(
-            f"K = {k:4d}: start ln K = {math.log(k):.4f}, floor {floor_k:.4f} (one-hot input: {at_floor:.4f}),"
-        )
-        print(f"          room to fall {math.log(k) - floor_k:.4f}; random inputs, lowest loss {above:.4f}")
-        assert abs(at_floor - floor_k) < 1e-9 and above > floor_k
-    check("05.3", double_softmax_floor)
 
 # %% [markdown]
 # ## Summary

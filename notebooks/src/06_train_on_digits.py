@@ -12,10 +12,9 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.course.plotting import PIPELINE_STEPS, draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(6)
-assert highlighted == [name for name, _ in PIPELINE_STEPS]
+draw_pipeline(6)
 plt.show()
 
 # %% [markdown]
@@ -31,20 +30,23 @@ plt.show()
 
 # %%
 import math
+from pathlib import Path
 
 import torch
+from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, train_test_split
 from sklearn.svm import SVC
 
-from vit_steps import VisionTransformer, count_parameters, patchify
+import vit_steps
+from vit_steps import VisionTransformer, patchify
 from vit_steps.course import plotting
-from vit_steps.course.analysis import attention_rollout, confusion_matrix
+from vit_steps.course.analysis import attention_rollout
+from vit_steps.course.compare import assert_same
 from vit_steps.course.data import load_digits_split, random_shift
-from vit_steps.course.display import assert_same
 from vit_steps.course.recipes import DIGITS_MAX_SHIFT, DIGITS_MODEL, DIGITS_TRAIN, digits_augment
 from vit_steps.course.results import load_results
 from vit_steps.course.training import evaluate, make_optimizer, make_scheduler, train
-from vit_steps.exercises import check, hidden_answer
+from vit_steps.exercises import check
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -105,7 +107,8 @@ x_val, y_val = split.x_train[val_idx], split.y_train[val_idx]
 print("fit:", len(fit_idx), "| validation:", len(val_idx), "| test:", len(split.y_test))
 print("validation images per digit:", torch.bincount(y_val, minlength=10).tolist())
 assert len(set(fit_idx.tolist()) & set(val_idx.tolist())) == 0
-results = load_results("digits")  # benchmarks/results/digits.json
+REPO = Path(vit_steps.__file__).resolve().parents[1]  # the repository, wherever this notebook is
+results = load_results(REPO / "benchmarks" / "results" / "digits.json")
 assert results["split"] == {"train": len(fit_idx), "validation": len(val_idx), "test": len(split.y_test)}
 
 # %% [markdown]
@@ -315,7 +318,7 @@ print(f"this run: test accuracy {test_acc:.4f}, {history.seconds:.1f} s on {devi
 print(
     f"benchmark, {len(vit['runs'])} seeds: {vit['mean']:.4f} ± {vit['std']:.4f}, {seconds['mean']:.1f} s per run"
 )
-assert history.epochs == DIGITS_TRAIN["epochs"]
+assert len(history.train_loss) == DIGITS_TRAIN["epochs"]
 assert abs(test_acc - vit["runs"][0]) < 0.015, "seed 0 should land where the benchmark's seed 0 did"
 
 # %% [markdown]
@@ -325,18 +328,21 @@ assert abs(test_acc - vit["runs"][0]) < 0.015, "seed 0 should land where the ben
 
 # %% tags=["readme-figure:06-training-curves"]
 smooth = DIGITS_TRAIN["label_smoothing"]
-floor = -(1 - smooth + smooth / 10) * math.log(1 - smooth + smooth / 10) - 9 * (smooth / 10) * math.log(
-    smooth / 10
-)
+right, other = 1 - smooth + smooth / 10, smooth / 10  # the smoothed target: the right digit, each other
+floor = -(right * math.log(right) + 9 * other * math.log(other))  # its entropy: the lowest loss there is
 drops = [a - b for a, b in zip(history.train_loss, history.train_loss[1:], strict=False)]
+steepest = drops.index(max(drops)) + 2  # drops[i] is the fall from epoch i + 1 to epoch i + 2
 print(
-    f"floor {floor:.4f}; the loss fell most in epoch {drops.index(max(drops)) + 2} (warm-up ends after epoch {DIGITS_TRAIN['warmup_epochs']})"
+    f"floor {floor:.4f}; the loss fell most in epoch {steepest} (warm-up ends after epoch {DIGITS_TRAIN['warmup_epochs']})"
 )
-fig = plotting.plot_history(history, "the training run: loss and accuracy on the (shifted) training batches")
-fig.axes[0].axhline(floor, color="gray", linestyle=":", label=f"floor {floor:.2f}")
-fig.axes[0].legend(fontsize=9)
+epochs = range(1, len(history.train_loss) + 1)
+fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(9, 3), dpi=80, layout="constrained")
+loss = {"training loss": (epochs, history.train_loss)}
+plotting.plot_lines(loss, "epoch", "loss", reference={f"floor {floor:.2f}": floor}, ax=ax_loss)
+plotting.plot_lines({"train (augmented)": (epochs, history.train_acc)}, "epoch", "accuracy", ax=ax_acc)
+fig.suptitle("the training run: loss and accuracy on the (shifted) training batches")
 assert min(history.train_loss) > floor and history.train_loss[-1] < history.train_loss[0]
-assert drops.index(max(drops)) + 2 <= DIGITS_TRAIN["warmup_epochs"] + 1
+assert steepest <= DIGITS_TRAIN["warmup_epochs"] + 1
 plt.show()
 
 # %% [markdown]
@@ -371,8 +377,13 @@ for name, b in base.items():
     print(f"{name:20s} test {b['test_acc']:.4f}   tuned {b['best_params']}, {b['seconds']:.1f} s")
 print(f"{'ViT':20s} test {vit['mean']:.4f} ± {vit['std']:.4f}   {seconds['mean']:.1f} s per run")
 accuracies = {"ViT (mean of seeds)": vit["mean"], **{n: b["test_acc"] for n, b in base.items()}}
-fig = plotting.plot_accuracy_bars(accuracies, low=0.9, errors={"ViT (mean of seeds)": vit["std"]})
-fig.axes[0].set_title("test accuracy: ViT (± 1 std over seeds) and tuned baselines", fontsize=10)
+fig = plotting.plot_bars(
+    accuracies,
+    "test accuracy",
+    "test accuracy: ViT (± 1 std over seeds) and tuned baselines",
+    low=0.9,
+    errors={"ViT (mean of seeds)": vit["std"]},
+)
 assert all(0.9 < acc <= 1.0 for acc in accuracies.values())
 plt.show()
 
@@ -396,20 +407,26 @@ for name, b in base.items():
 #
 # A confusion matrix counts (true digit, predicted digit) pairs: the diagonal holds the
 # hits, everything else a mistake. Written out it is one scatter-add; we check it
-# against `vit_steps.course.analysis.confusion_matrix`.
+# against scikit-learn's `confusion_matrix`.
 
 # %%
 _, predictions = evaluate(model, split.x_test, split.y_test)  # (450,) on the CPU
 counts = torch.zeros(10, 10, dtype=torch.long)
 counts.index_put_((split.y_test, predictions), torch.ones_like(predictions), accumulate=True)
-assert_same("our counts == vit_steps", counts, confusion_matrix(split.y_test, predictions, 10))
+sklearn_counts = torch.from_numpy(confusion_matrix(split.y_test, predictions, labels=range(10)))  # (10, 10)
+assert_same("our counts == scikit-learn", counts, sklearn_counts)
 print("diagonal == correct predictions:", counts.trace().item() == (predictions == split.y_test).sum().item())
 
 # %% [markdown]
 # Look for: a nearly clean diagonal, each off-diagonal count printed in red.
 
 # %%
-fig = plotting.plot_confusion_matrix(counts, "test set: true digit (rows) vs prediction (columns)")
+fig, ax = plt.subplots(figsize=(4.6, 3.8), dpi=80, layout="constrained")
+fig.colorbar(ax.imshow(counts, cmap="Blues"), ax=ax, shrink=0.8, label="images")
+for i, j in (counts * (1 - torch.eye(10, dtype=torch.long))).nonzero().tolist():  # the mistakes, in red
+    ax.text(j, i, counts[i, j].item(), ha="center", va="center", fontsize=9, color="#d62828", weight="bold")
+ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true")
+ax.set_title("test set: true digit (rows) vs prediction (columns)", fontsize=10)
 assert counts.sum().item() == 450 and torch.equal(counts.sum(1), test_counts)
 plt.show()
 
@@ -449,10 +466,13 @@ for name, a in ablations.items():
         f"{name:28s} validation {a['mean']:.4f} ± {a['std']:.4f}   ({100 * (a['mean'] - reference):+.2f} points)"
     )
 names = list(ablations)
-fig = plotting.plot_accuracy_bars(
-    {n: ablations[n]["mean"] for n in names}, low=0.9, errors={n: ablations[n]["std"] for n in names}
+fig = plotting.plot_bars(
+    {n: ablations[n]["mean"] for n in names},
+    "validation accuracy",
+    "validation accuracy: the recipe, and one change at a time",
+    low=0.9,
+    errors={n: ablations[n]["std"] for n in names},
 )
-fig.axes[0].set_title("validation accuracy: the recipe, and one change at a time", fontsize=10)
 assert set(names) == {
     "chosen recipe",
     "no position embedding",
@@ -551,6 +571,8 @@ assert train_acc > test_acc
 # %% [markdown]
 # ## Exercises
 #
+# Worked solutions: [solutions/06_solutions.ipynb](solutions/06_solutions.ipynb)
+#
 # ### Exercise 1: which digits get confused?
 #
 # From the confusion matrix `counts` of section 6, find the (true, predicted) pair with
@@ -566,28 +588,6 @@ def most_confused(counts):
 
 
 check("06.1", most_confused)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def most_confused(counts):
-        mistakes = counts.clone()  # a copy: section 6's matrix keeps its diagonal
-        mistakes.fill_diagonal_(0)  # keep only the errors
-        return divmod(int(mistakes.argmax()), 10)
-
-    true_digit, predicted_digit = most_confused(counts)
-    confused = torch.nonzero((split.y_test == true_digit) & (predictions == predicted_digit))[:, 0]
-    typical = [
-        int(torch.nonzero((split.y_test == d) & (predictions == d))[0, 0])
-        for d in (true_digit, predicted_digit)
-    ]
-    titles = [f"{true_digit}→{predicted_digit}"] * len(confused) + [f"a {true_digit}", f"a {predicted_digit}"]
-    fig = plotting.show_images(
-        split.x_test[torch.cat([confused, torch.tensor(typical)])], titles=titles, size=1.1
-    )
-    assert true_digit != predicted_digit and len(confused) == counts[true_digit, predicted_digit] >= 1
-    check("06.1", most_confused)
-    plt.show()
 
 # %% [markdown]
 # ### Exercise 2: how much does a shift hurt?
@@ -608,30 +608,6 @@ def shift_right(images, pixels):
 
 check("06.2", shift_right)
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def shift_right(images, pixels):
-        # The grid says where each output pixel reads from, in units where the image spans
-        # [-1, 1]: one pixel is 2/W across. Reading from x - pixels moves the picture right.
-        theta = torch.tensor([[1.0, 0.0, -pixels * 2 / images.shape[-1]], [0.0, 1.0, 0.0]])
-        grid = torch.nn.functional.affine_grid(
-            theta.expand(images.shape[0], 2, 3), list(images.shape), align_corners=False
-        )
-        return torch.nn.functional.grid_sample(images, grid, align_corners=False)
-
-    accs = {
-        px: evaluate(model, shift_right(split.x_test, px), split.y_test)[0]
-        for px in (0.0, 0.25, 0.5, 0.75, 1.0)
-    }
-    fig, ax = plt.subplots(figsize=(5, 2.6), dpi=90)
-    ax.bar([str(px) for px in accs], list(accs.values()), color="#8ab17d")
-    ax.set(xlabel="test images shifted right by (pixels)", ylabel="test accuracy", ylim=(0, 1))
-    ax.set_title("a whole pixel is 1/8 of the image", fontsize=10)
-    assert accs[1.0] < accs[0.0]  # a whole pixel moves ink across patch borders
-    check("06.2", shift_right)
-    plt.show()
-
 # %% [markdown]
 # ### Exercise 3: patch size, tokens and cost
 #
@@ -648,23 +624,6 @@ def tokens_and_entries(patch_size):
 
 
 check("06.3", tokens_and_entries)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def tokens_and_entries(patch_size):
-        n = (8 // patch_size) ** 2  # patches
-        return n + 1, (n + 1) ** 2  # the CLS token too; one entry per (query, key) pair
-
-    for p in (1, 2, 4, 8):
-        tokens, entries = tokens_and_entries(p)
-        with torch.device("meta"):  # count without allocating
-            m = VisionTransformer(**{**config, "patch_size": p})
-        print(
-            f"P={p}: tokens {tokens:3d}, attention entries {entries:5d}, parameters {count_parameters(m):,}"
-        )
-        assert m.pos_embed.shape == (1, tokens, 64)
-    check("06.3", tokens_and_entries)
 
 # %% [markdown]
 # ## Summary

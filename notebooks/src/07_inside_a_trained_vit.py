@@ -15,10 +15,9 @@
 # %%
 import matplotlib.pyplot as plt
 
-from vit_steps.course.plotting import PIPELINE_STEPS, draw_pipeline
+from vit_steps.course.plotting import draw_pipeline
 
-fig, highlighted = draw_pipeline(7)
-assert highlighted == [name for name, _ in PIPELINE_STEPS]
+draw_pipeline(7)
 plt.show()
 
 # %% [markdown]
@@ -49,12 +48,12 @@ import torch.nn.functional as F
 import vit_steps
 from vit_steps import VisionTransformer, count_parameters, pos_embed_similarity, resize_pos_embed
 from vit_steps.course import analysis, plotting
-from vit_steps.course.display import assert_same
+from vit_steps.course.compare import assert_same
 from vit_steps.course.fashion_mnist import CLASSES, load_fashion_mnist_subset
 from vit_steps.course.recipes import FASHION_MODEL
 from vit_steps.course.results import load_results
-from vit_steps.course.training import evaluate
-from vit_steps.exercises import check, hidden_answer
+from vit_steps.course.training import evaluate, load_checkpoint
+from vit_steps.exercises import check
 
 torch.manual_seed(0)
 torch.set_printoptions(precision=4, sci_mode=False)
@@ -100,9 +99,8 @@ plt.show()
 # (`augment` says how each training image was altered), and its test accuracy.
 
 # %%
-CHECKPOINT = Path(vit_steps.__file__).resolve().parents[1] / "checkpoints" / "fashion_vit.pt"
-# Our own file, so we may unpickle it in full (weights_only=True refuses meta's torch version object).
-checkpoint = torch.load(CHECKPOINT, map_location="cpu", weights_only=False)
+REPO = Path(vit_steps.__file__).resolve().parents[1]  # the repository, wherever this notebook is
+checkpoint = load_checkpoint(REPO / "checkpoints" / "fashion_vit.pt")  # weights_only=True: no code
 config, meta = checkpoint["config"], checkpoint["meta"]
 print("config:", config)
 print("made by:", meta["command"], "| seed", meta["seed"])
@@ -156,19 +154,20 @@ assert untrained_accuracy < 0.2 < accuracy
 # (D, C, P, P) = (64, 1, 4, 4): 64 filters of 4×4 pixels, each answering "how much does
 # this patch look like me". The paper's Figure 7 (left) shows the top principal
 # components of these filters: the few 4×4 patterns that the 64 filters are mostly made
-# of (`filter_components`, notebook 06). For a well-trained model they look like smooth
-# basis functions, the kind you would use to describe what happens inside a small patch.
+# of (`principal_components`). For a well-trained model they look like smooth basis
+# functions, the kind you would use to describe what happens inside a small patch.
 #
 # What would such a basis look like for *our* images? The principal components of the
-# 4×4 patches themselves (`patch_components`, on the 5,000 training images): the patterns
-# the patches vary along most. The first is a flat patch (brightness), then gentle
-# gradients, then finer ones.
+# 4×4 patches themselves, all 49 of each of the 5,000 training images: the patterns the
+# patches vary along most. The first is a flat patch (brightness), then gentle gradients,
+# then finer ones.
 #
 # Look for: the data's top 4 patterns explaining most of the variance of the patches.
 
 # %%
-data_components, data_share = analysis.patch_components(x_train, patch_size=4, k=16)  # (16, 1, 4, 4), (16,)
-print("patches:", x_train.shape[0] * 49, "of", tuple(data_components.shape[1:]))
+image_patches = F.unfold(x_train, 4, stride=4).transpose(1, 2).reshape(-1, 1, 4, 4)  # (5000·49, 1, 4, 4)
+data_components, data_share = analysis.principal_components(image_patches)  # (16, 1, 4, 4), (16,)
+print("patches:", image_patches.shape[0], "of", tuple(data_components.shape[1:]))
 print("variance explained by the data's top 4 patterns:", f"{data_share[:4].sum():.4f}")
 assert data_share[:4].sum() > 0.5  # natural patches are smooth: a few patterns describe them
 
@@ -183,16 +182,22 @@ assert data_share[:4].sum() > 0.5  # natural patches are smooth: a few patterns 
 # far above chance: the filters learned to respond to the patterns that natural patches
 # are made of. The relative size of the change says how much of the random start is left.
 
+
+# %%
+def span_energy(kernel, patterns):
+    """(D, 1, 4, 4) filters, (k, 1, 4, 4) orthonormal patterns -> the share of their energy along those."""
+    filters, basis = kernel.double().flatten(1), patterns.double().flatten(1)  # (D, 16), (k, 16)
+    return float(((filters @ basis.T) ** 2).sum() / (filters**2).sum())  # projections' length² / total
+
+
 # %%
 kernels = {
     "at initialisation": untrained.patch_embed.proj.weight.detach(),  # (64, 1, 4, 4)
     "trained": model.patch_embed.proj.weight.detach(),
 }
 kernels["change (trained − init)"] = kernels["trained"] - kernels["at initialisation"]
-components = {
-    name: analysis.filter_components(k, k=16) for name, k in kernels.items()
-}  # (16, 1, 4, 4), (16,)
-along_data = {name: analysis.span_energy(k, data_components[:4]) for name, k in kernels.items()}
+components = {name: analysis.principal_components(k) for name, k in kernels.items()}  # (16, 1, 4, 4), (16,)
+along_data = {name: span_energy(k, data_components[:4]) for name, k in kernels.items()}
 for name in kernels:
     top4 = components[name][1][:4].sum()
     print(f"{name:24s} top-4 variance {top4:.4f} | energy along the data's top 4: {along_data[name]:.4f}")
@@ -211,10 +216,17 @@ assert along_data["change (trained − init)"] > 1.5 * along_data["at initialisa
 # %%
 rows = {"image patches": (data_components[:8, 0], data_share[:8])}
 rows.update({name: (c[:8, 0], share[:8]) for name, (c, share) in components.items()})
-fig, scale = plotting.show_component_rows(
-    rows, title="principal components: of the image patches, and of the 64 patch filters"
-)
-assert len(fig.axes) == 4 * 8 + 1 and 0 < scale <= 1  # unit-length patterns
+scale = max(p.abs().max().item() for p, _ in rows.values())  # one colour scale for every tile
+fig, axes = plt.subplots(len(rows), 8, figsize=(10, 5.1), dpi=80, layout="constrained")
+for axes_row, (name, (patterns, shares)) in zip(axes, rows.items(), strict=True):
+    for ax, pattern, share in zip(axes_row, patterns, shares, strict=True):
+        image = ax.imshow(pattern, cmap="RdBu_r", vmin=-scale, vmax=scale)
+        ax.set(xticks=[], yticks=[])
+        ax.set_title(f"{share:.0%}", fontsize=9)  # the share of the variance it explains
+    axes_row[0].set_ylabel(name, fontsize=9, rotation=0, ha="right", va="center")
+fig.colorbar(image, ax=axes, shrink=0.8, label="weight in the pattern")
+fig.suptitle("principal components: of the image patches, and of the 64 patch filters")
+assert all((s[:-1] >= s[1:]).all() for _, s in rows.values())  # the largest variance first
 plt.show()
 
 # %% [markdown]
@@ -235,13 +247,12 @@ plt.show()
 # %% tags=["readme-figure:07-position-similarity"]
 similarity = pos_embed_similarity(model.pos_embed)  # (49, 49): the CLS row left out
 similarity_init = pos_embed_similarity(untrained.pos_embed)
-fig, (low, high) = plotting.plot_similarity_grids(
+fig = plotting.plot_similarity_grids(
     {"trained": similarity, "at initialisation": similarity_init},
     model.grid_size,
     title="cosine similarity of each position's embedding with all others",
 )
 off = ~torch.eye(49, dtype=torch.bool)
-print(f"colour scale {low:.2f} to {high:.2f}")
 print("spread (std) of the similarities between different positions:")
 print(f"  trained {similarity[off].std():.4f} | untrained {similarity_init[off].std():.4f}")
 assert similarity[off].std() > 2 * similarity_init[off].std()  # training gave the table structure
@@ -258,11 +269,27 @@ plt.show()
 # averages are noisy.
 
 # %%
+rows_cols = torch.stack([torch.arange(49) // 7, torch.arange(49) % 7], dim=1)  # (49, 2), token order
+squared_distance = ((rows_cols[:, None] - rows_cols[None]) ** 2).sum(-1)  # (49, 49), in patches², exact
+distinct = squared_distance > 0  # the pairs of two different positions
+squares, by_distance = torch.unique(squared_distance[distinct], return_inverse=True)  # each pair's group
+
+
+def similarity_by_distance(s):
+    """(49, 49) similarities -> (distances (M,), the mean similarity of the pairs at each distance (M,))."""
+    sums = torch.zeros(len(squares), dtype=torch.float64).index_add_(0, by_distance, s.double()[distinct])
+    return squares.double().sqrt().float(), (sums / torch.bincount(by_distance)).float()
+
+
+def neighbour_contrast(s):
+    """(49, 49) similarities -> mean similarity of grid neighbours minus that of all farther pairs."""
+    return float(s.double()[squared_distance == 1].mean() - s.double()[squared_distance > 1].mean())
+
+
+# %%
 both = {"trained": similarity, "at initialisation": similarity_init}
-curves = {
-    name: analysis.similarity_by_distance(s, model.grid_size) for name, s in both.items()
-}  # (distances, means)
-contrast = {name: analysis.neighbour_contrast(s, model.grid_size) for name, s in both.items()}
+curves = {name: similarity_by_distance(s) for name, s in both.items()}  # (distances, means)
+contrast = {name: neighbour_contrast(s) for name, s in both.items()}
 for name, value in contrast.items():
     print(f"{name:18s} neighbours minus farther pairs: {value:.4f}")
 title = "does similarity fall with distance?"
@@ -300,10 +327,17 @@ plt.show()
 # column c with column 6 − c, row by row, and averages the cosine similarity. Look for the
 # trained table far above the untrained one, which sits near 0.
 
+
 # %%
+def mirror_similarity(pos_embed):
+    """(1, 1+49, D) table -> mean cosine similarity of column c with column 6 - c, row by row."""
+    grid = F.normalize(pos_embed[0, 1:].detach().double(), dim=-1).reshape(7, 7, -1)  # (row, column, D)
+    return float((grid[:, :3] * grid[:, 4:].flip(1)).sum(-1).mean())  # column 3 is its own mirror
+
+
 mirrored = {
-    "trained": analysis.mirror_similarity(model.pos_embed, model.grid_size),
-    "untrained": analysis.mirror_similarity(untrained.pos_embed, model.grid_size),
+    "trained": mirror_similarity(model.pos_embed),
+    "untrained": mirror_similarity(untrained.pos_embed),
 }
 for name, value in mirrored.items():
     print(f"{name:9s} mean similarity of a position and its mirror image: {value:.4f}")
@@ -355,15 +389,18 @@ assert distance.max() - distance.min() > distance_init.max() - distance_init.min
 # The paper's plot, for our model: one dot per head, its layer on the x axis.
 
 # %% tags=["readme-figure:07-attention-distance"]
-fig = plotting.plot_attention_distance(
-    {"trained": distance, "at initialisation": distance_init},
-    reference=even_distance,
-    ymax=farthest,
-    title="mean attention distance of every head (500 test images)",
-)
+fig, ax = plt.subplots(figsize=(7.6, 3.4), dpi=80, layout="constrained")
+layer = torch.arange(1, 5)[:, None].expand_as(distance).flatten()  # each head's layer, (layer, head) order
+both = {"trained": distance, "at initialisation": distance_init}
+for (name, d), dx, marker in zip(both.items(), (-0.12, 0.12), "os", strict=True):  # nudged apart
+    ax.scatter(layer + dx, d.flatten(), s=30, marker=marker, label=name, alpha=0.8)
+ax.axhline(even_distance, color="gray", linestyle="--", label=f"even attention ({even_distance:.1f} px)")
+ax.set(xticks=range(1, 5), ylim=(0, farthest), xlabel="layer (network depth)", ylabel="distance (pixels)")
+ax.set_title("mean attention distance of every head (500 test images)")
+ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 print("layer means, trained:", [round(v, 1) for v in distance.mean(dim=1).tolist()])
 print("grows with every layer:", bool((distance.mean(dim=1).diff() > 0).all()))
-assert len(fig.axes[0].collections) == 2 and fig.axes[0].collections[0].get_offsets().shape == (16, 2)
+assert (distance > 0).all() and (distance < farthest).all()  # every head's distance fits on the grid
 plt.show()
 
 # %% [markdown]
@@ -404,13 +441,13 @@ maps = {
 }
 labels = dict.fromkeys(maps, "weight") | {"garment patches": "1 = garment"}
 on_grid = {name: m.reshape(12, 7, 7) for name, m in maps.items()}
-fig = plotting.show_attention_rows(x12, on_grid, [CLASSES[k] for k in y12.tolist()], label=labels)
+fig = plotting.show_patch_weights(x12, on_grid, [CLASSES[k] for k in y12.tolist()], label=labels)
 assert torch.allclose(last.sum(-1) + att12[-1].mean(dim=1)[:, 0, 0], torch.ones(12))  # with the CLS key: 1
 plt.show()
 
 # %% [markdown]
-# In numbers, over 500 test images: `foreground_share` scales each map to sum to 1 and
-# adds up its weight on the garment patches; beside it, the garment's share of the 49
+# In numbers, over 500 test images: scale each map to sum to 1 and add up its weight on the
+# garment patches, its share on the garment; beside it, the garment's share of the 49
 # patches. A map that ignores what is in the image gives both the same number. The peak
 # says how concentrated a map is: its largest weight over the average weight (1 for a
 # perfectly even map).
@@ -424,7 +461,8 @@ plt.show()
 # (Darcet et al. 2024, "Vision Transformers Need Registers").
 
 # %%
-_, patch_share = analysis.foreground_share(torch.ones(500, 49), x_test[:500], patch_size=4)  # an even map
+garment = (F.avg_pool2d(x_test[:500].double(), 4).flatten(1) > 0.1).double()  # (500, 49): 1 on the garment
+patch_share = garment.mean(dim=1).float()  # (500,): the garment's share of each image's patches
 print(f"garment share of the 49 patches: {patch_share.mean():.4f}")
 stats = {}
 for name, att in (("trained", attentions), ("untrained", attentions_init)):
@@ -432,7 +470,7 @@ for name, att in (("trained", attentions), ("untrained", attentions_init)):
         ("last layer", att[-1].mean(dim=1)[:, 0, 1:]),
         ("rollout", analysis.attention_rollout(att)),
     ):
-        share, _ = analysis.foreground_share(m, x_test[:500], patch_size=4)
+        share = (m.double() / m.double().sum(dim=1, keepdim=True) * garment).sum(dim=1).float()  # (500,)
         peak = (m.max(dim=1).values / m.mean(dim=1)).mean().item()
         stats[name, kind] = (share.mean().item(), peak)
         print(f"{name:9s} {kind:10s}: share on the garment {share.mean():.4f} | peak {peak:.2f}")
@@ -572,7 +610,7 @@ assert all(results["resized (bicubic)", s] > results["no position embedding", s]
 # Look for: the command and its settings, then one row per training-set size.
 
 # %%
-bench = load_results("inductive_bias")
+bench = load_results(REPO / "benchmarks" / "results" / "inductive_bias.json")
 print("made by:", bench["command"], "|", bench["date"])
 print(f"{bench['steps']} steps of {bench['batch_size']} images per run | CNN width {bench['cnn_width']}")
 print(f"{'train images':>12s} {'epochs':>6s} {'ViT':>7s} {'CNN':>7s} {'CNN − ViT':>10s}")
@@ -602,7 +640,9 @@ fig = plotting.plot_lines(
     title="ViT against a CNN of the same size, as the data grows",
     logx=True,
 )
-assert [list(line.get_ydata()) for line in fig.axes[0].lines] == [scaling["ViT"][1], scaling["CNN"][1]]
+assert seen == sorted(seen) and all(
+    0.1 < a <= 1 for _, accs in scaling.values() for a in accs
+)  # above chance
 plt.show()
 
 # %% [markdown]
@@ -647,7 +687,7 @@ for i in worst.tolist():
     )
 pair = {"last layer,\nraw": raw[worst].reshape(3, 7, 7), "rollout": rolled[worst].reshape(3, 7, 7)}
 titles = [CLASSES[k] for k in y_test[worst].tolist()]
-fig = plotting.show_attention_rows(x_test[worst], pair, titles, label="share of the map", size=1.6)
+fig = plotting.show_patch_weights(x_test[worst], pair, titles, label="share of the map", size=1.6)
 assert (raw[worst].max(dim=1).values > rolled[worst].max(dim=1).values).all()  # the raw map is the peakier
 plt.show()
 
@@ -679,18 +719,20 @@ assert raw_accuracy < accuracy - 0.1
 #
 # ## Exercises
 #
+# Worked solutions: [solutions/07_solutions.ipynb](solutions/07_solutions.ipynb)
+#
 # ### Exercise 1: distance, as the flips see it
 #
 # Section 3 found each position alike with its mirror image. Measure distance the way a
 # model trained with flips might: fold the columns so that column c and its mirror image,
-# column 6 − c, land on one place, while next-door columns stay one patch apart, and take
-# distances between the folded places. Write the fold as a function `fold(columns)` of a
-# tensor of column numbers, such as `torch.arange(49) % 7`, and give it to `check`. Then
-# recompute the mean similarity of the trained table at each folded distance (pairs that
-# fold onto the same place are left out) and draw it beside the plain curve of section 3.
-# Does similarity fall more steadily with the folded distance? A number to decide by: the
-# correlation of distance and similarity over all pairs, plain and folded (the more
-# negative, the more steadily similarity falls with distance).
+# column 6 − c, land on one place, the place of column c for c ≤ 3 (so next-door columns
+# stay one patch apart), and take distances between the folded places. Write the fold as a
+# function `fold(columns)` of a tensor of column numbers, such as `torch.arange(49) % 7`,
+# and give it to `check`. Then recompute the mean similarity of the trained table at each
+# folded distance (pairs that fold onto the same place are left out) and draw it beside the
+# plain curve of section 3. Does similarity fall more steadily with the folded distance? A
+# number to decide by: the correlation of distance and similarity over all pairs, plain and
+# folded (the more negative, the more steadily similarity falls with distance).
 
 
 # %%
@@ -700,31 +742,6 @@ def fold(columns):
 
 
 check("07.1", fold)
-
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def fold(columns):
-        return torch.minimum(columns, 6 - columns)  # column c and 6 - c count as one
-
-    rows_, cols_ = torch.arange(49) // 7, torch.arange(49) % 7
-    folds = {"plain": cols_, "folded": fold(cols_)}
-    lines = {}
-    for name, columns in folds.items():
-        places = torch.stack([rows_, columns], dim=1)  # (49, 2)
-        d = torch.cdist(places.double(), places.double())  # (49, 49): patches apart
-        keep = d > 0  # distinct places only (a column and its mirror fold onto one place)
-        r = torch.corrcoef(torch.stack([d[keep], similarity[keep].double()]))[0, 1]
-        values, group = torch.unique((d[keep] ** 2).round(), return_inverse=True)  # exact distance groups
-        sums = torch.zeros(len(values), dtype=torch.float64).index_add_(0, group, similarity[keep].double())
-        lines[f"{name} distance"] = (values.sqrt(), sums / torch.bincount(group))
-        print(f"{name:6s} distance: correlation of distance and similarity {r:.4f}")
-    fig = plotting.plot_lines(
-        lines, "distance (patches)", "mean cosine similarity", title="trained table, two distances"
-    )
-    assert all(x.min() == 1.0 for x, _ in lines.values())
-    check("07.1", fold)
-    plt.show()
 
 # %% [markdown]
 # ### Exercise 2: test an explanation by removing what it points at
@@ -747,27 +764,6 @@ def remove_patches(images, order, n, background):
 
 check("07.2", remove_patches)
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def remove_patches(images, order, n, background):
-        mask = torch.zeros(images.shape[0], 49).scatter_(1, order[:, :n], 1.0).reshape(-1, 1, 7, 7)
-        mask = mask.repeat_interleave(4, 2).repeat_interleave(4, 3).bool()  # (B, 1, 28, 28)
-        return torch.where(mask, torch.tensor(background), images)  # a new tensor: the input stays
-
-    black = (0 - mean) / std  # the background, normalised as the model saw it
-    on_garment = F.avg_pool2d(x_test[:500], 4).flatten(1) > 0.1
-    shuffled = (
-        torch.rand(500, 49, generator=torch.Generator().manual_seed(0)) + 2 * on_garment
-    )  # garment first
-    ranked = {"rollout's top 5": rolled, "last layer's top 5": raw, "5 random garment patches": shuffled}
-    print(f"nothing removed: {evaluate(model, x_norm[:500], y_test[:500])[0]:.4f}")  # the pitfall's 500 maps
-    for name, weights in ranked.items():
-        removed = remove_patches(x_norm[:500], weights.argsort(dim=1, descending=True), 5, black)
-        print(f"{name:25s} removed: {evaluate(model, removed, y_test[:500])[0]:.4f}")
-    assert ((removed != x_norm[:500]).flatten(1).sum(1) <= 5 * 16).all()  # at most 5 patches of 16 pixels
-    check("07.2", remove_patches)
-
 # %% [markdown]
 # ### Exercise 3: a smaller image
 #
@@ -786,24 +782,6 @@ def table_shape(size):
 
 check("07.3", table_shape)
 
-# %% tags=["solution"] jupyter={"source_hidden": true}
-with hidden_answer():
-
-    def table_shape(size):
-        grid = size // 4  # patches along each side
-        return (1, 1 + grid * grid, 64)  # the CLS row, then one row per patch, each D = 64 wide
-
-    small = (at_size(x_test, 20) - mean) / std  # (2000, 1, 20, 20)
-    shrunk = {
-        "resized (bicubic)": resize_pos_embed(model.pos_embed.detach(), (7, 7), (5, 5)),
-        "no position embedding": torch.zeros(table_shape(20)),
-    }
-    for name, table in shrunk.items():
-        print(f"20×20, {name:22s}: {evaluate(model_at(20, table), small, y_test)[0]:.4f}")
-    print(f"for comparison, 28×28: {accuracy:.4f} | 32×32 resized: {results['resized (bicubic)', 32]:.4f}")
-    assert small.shape == (2000, 1, 20, 20) and shrunk["resized (bicubic)"].shape == table_shape(20)
-    check("07.3", table_shape)
-
 # %% [markdown]
 # ## Summary
 #
@@ -816,9 +794,9 @@ with hidden_answer():
 #   (`span_energy`); the position table learned locality (`neighbour_contrast`) and,
 #   from the flips, mirror symmetry (`mirror_similarity`); the heads moved away from
 #   flat, even attention (`mean_attention_distance`).
-# - Attention rollout follows information through every layer and the residual;
-#   `foreground_share` says how much of a map lands on the garment. One layer's raw map
-#   can point elsewhere, and any map is a hypothesis until removing what it points at
+# - Attention rollout follows information through every layer and the residual; a map's
+#   weight on the garment patches says how much of it lands on the garment. One layer's raw
+#   map can point elsewhere, and any map is a hypothesis until removing what it points at
 #   moves the prediction.
 # - For a new image size, interpolate the position table on its grid and keep the CLS
 #   row (paper §3.2); the rest of the model needs no change. The paper then fine-tunes

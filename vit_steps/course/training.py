@@ -1,16 +1,7 @@
-"""Training: the optimizer, the schedule, the loop and evaluation, for any image dataset.
-
-- ``make_optimizer``: AdamW, with no weight decay on biases, norms and what the model
-  names in ``no_weight_decay()``.
-- ``make_scheduler``: a linear warm-up, then cosine decay, stepped every batch.
-- ``train``: the loop, with label smoothing, an optional augmentation, a tqdm progress
-  bar and a per-epoch ``History``.
-- ``evaluate``: accuracy and predictions, in eval mode and without gradients.
+"""Training for any image dataset: AdamW, a warm-up then cosine schedule, the loop, evaluation.
 
 Letters: B batch, C channels, H/W image size, K classes.
 """
-
-from __future__ import annotations
 
 import math
 import time
@@ -21,13 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
-
-from .._checks import check_positive_int, check_tensor, check_type, is_int, is_number, require
-
-__all__ = ["History", "evaluate", "make_optimizer", "make_scheduler", "train"]
-
-# An augmentation: images (B, C, H, W) on the CPU and a generator -> images of the same shape.
-Augment = Callable[..., torch.Tensor]
+from torch.torch_version import TorchVersion
+from tqdm.auto import tqdm
 
 
 @dataclass
@@ -37,71 +23,33 @@ class History:
     train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's batches
     train_acc: list[float] = field(default_factory=list)  # accuracy on the (augmented) batches seen
     eval_acc: list[float] = field(default_factory=list)  # accuracy on the held-out set after the epoch
-    lr: list[float] = field(default_factory=list)  # learning rate at the end of the epoch
     seconds: float = 0.0  # wall time of the whole run, evaluation included
-
-    @property
-    def epochs(self) -> int:
-        return len(self.train_loss)
-
-
-def _check_images_labels(images: object, labels: object, what: str) -> None:
-    check_tensor(images, f"{what} images", 4, "(B, C, H, W)")
-    check_tensor(labels, f"{what} labels", 1, "(B,)")
-    if images.shape[0] != labels.shape[0]:
-        raise ValueError(
-            f"{what} images and labels must have the same batch size, got {images.shape[0]} images "
-            f"and {labels.shape[0]} labels"
-        )
-    if images.shape[0] == 0:
-        raise ValueError(f"{what} set is empty, expected at least one image")
-    if labels.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"{what} labels must hold integer class indices, got dtype {labels.dtype}")
 
 
 def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.AdamW:
-    """AdamW with weight decay on the weight matrices only (timm/DeiT practice).
+    """AdamW with weight decay on the weight matrices (D_out, D_in, ...) only, as timm and DeiT do.
 
-    Biases and LayerNorm gains (1-D) are not decayed, nor whatever the model lists in
-    ``model.no_weight_decay()`` (the ViT: its CLS token and position table): pulling
-    a LayerNorm gain or a position vector towards zero is not "simpler", it just
-    erases what the layer has learned. Frozen parameters are left out.
+    Not decayed: 1-D parameters (biases, LayerNorm gains) and what ``model.no_weight_decay()``
+    lists (the CLS token, the position table); pulling those to zero just erases what they
+    learned. Frozen parameters are left out.
     """
-    check_type(model, nn.Module, "model", "an nn.Module")
-    require(is_number(lr) and lr > 0, "lr", "a positive number", lr)
-    require(is_number(weight_decay) and weight_decay >= 0, "weight_decay", "a number >= 0", weight_decay)
     skip_names = set(model.no_weight_decay()) if hasattr(model, "no_weight_decay") else set()
     decay, no_decay = [], []
     for name, p in model.named_parameters():
-        if not p.requires_grad:
-            continue
-        skip = p.ndim <= 1 or name in skip_names
-        (no_decay if skip else decay).append(p)
-    if not decay + no_decay:
-        raise ValueError("model has no trainable parameters (every requires_grad is False)")
-    groups = [
-        {"params": params, "weight_decay": wd}
-        for params, wd in ((decay, float(weight_decay)), (no_decay, 0.0))
-        if params
-    ]
-    # The fused kernel does the whole update in one pass instead of a dozen small ops
-    # per tensor: on a tiny model that is a tenth of the step time.
+        if p.requires_grad:
+            (no_decay if p.ndim <= 1 or name in skip_names else decay).append(p)
+    groups = [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    # The fused kernel updates in one pass, not a dozen small ops per tensor: a tenth of a tiny model's step.
     fused = all(p.device.type in ("cpu", "cuda") and p.is_floating_point() for p in decay + no_decay)
-    return torch.optim.AdamW(groups, lr=lr, fused=fused)
+    return torch.optim.AdamW([g for g in groups if g["params"]], lr=lr, fused=fused)
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
-    """Linear warm-up from lr/100 to lr over ``warmup_steps``, then cosine decay to 0.
+    """Linear warm-up from lr/100 to lr over ``warmup_steps``, then cosine decay to 0 at ``total_steps``.
 
-    Step it once per batch. Warm-up matters because Adam's first updates use noisy
-    second-moment estimates; small steps at first keep them from wrecking the
-    freshly initialised attention. ``warmup_steps=0`` means cosine decay only.
+    Step it once per batch. Adam's first updates rest on noisy second-moment estimates;
+    small steps at first keep them from wrecking the fresh attention.
     """
-    check_type(optimizer, torch.optim.Optimizer, "optimizer", "a torch.optim.Optimizer")
-    check_positive_int(total_steps, "total_steps")
-    require(is_int(warmup_steps) and warmup_steps >= 0, "warmup_steps", "an int >= 0", warmup_steps)
-    if warmup_steps >= total_steps:
-        raise ValueError(f"warmup_steps must be smaller than total_steps {total_steps}, got {warmup_steps}")
     decay = CosineAnnealingLR(optimizer, T_max=total_steps - warmup_steps)
     if warmup_steps == 0:
         return decay
@@ -118,20 +66,13 @@ def evaluate(
     images (B, C, H, W), labels (B,) -> (accuracy in [0, 1], predictions (B,) int64 on the CPU).
     Switches the model to eval mode (no dropout) and restores the mode it was in.
     """
-    check_type(model, nn.Module, "model", "an nn.Module")
-    _check_images_labels(images, labels, "evaluation")
-    check_positive_int(batch_size, "batch_size")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    predictions = []
-    for start in range(0, images.shape[0], batch_size):
-        batch = images[start : start + batch_size].to(device)
-        predictions.append(model(batch).argmax(dim=-1).cpu())
+    batches = images.split(batch_size)
+    predictions = torch.cat([model(batch.to(device)).argmax(dim=-1).cpu() for batch in batches])
     model.train(was_training)
-    predictions = torch.cat(predictions)
-    accuracy = (predictions == labels.cpu()).float().mean().item()
-    return accuracy, predictions
+    return (predictions == labels.cpu()).float().mean().item(), predictions
 
 
 def train(
@@ -141,62 +82,29 @@ def train(
     x_eval: torch.Tensor | None = None,
     y_eval: torch.Tensor | None = None,
     *,
-    epochs: int = 100,
-    batch_size: int = 128,
-    lr: float = 2e-3,
-    weight_decay: float = 0.05,
-    warmup_epochs: int = 5,
-    label_smoothing: float = 0.1,
-    augment: Augment | None = None,
+    epochs: int,
+    batch_size: int,
+    lr: float,
+    weight_decay: float,
+    warmup_epochs: int,
+    label_smoothing: float,
+    augment: Callable[..., torch.Tensor] | None = None,
     seed: int = 0,
     device: str | torch.device = "cpu",
     progress: bool = True,
 ) -> History:
     """Train ``model`` in place with AdamW and warm-up + cosine decay; return its ``History``.
 
-    x_train (B, C, H, W) float, y_train (B,) int64; x_eval/y_eval alike (optional: with
-    them, accuracy on that held-out set is measured after every epoch; pass a validation
-    split while choosing a recipe, the test set only for the final run).
-    ``augment(images, generator=g)`` transforms each training batch on the CPU before it
-    moves to ``device`` (e.g. ``functools.partial(random_shift, max_shift=0.5)``); None
-    trains on the images as they are. ``seed`` fixes the shuffling and the augmentation
-    (not the model's initialisation, which happened when it was built).
+    x_train (B, C, H, W) float, y_train (B,) int64; x_eval, y_eval alike, optional: accuracy on
+    them is measured after every epoch. ``augment(images, generator=g)`` changes each training
+    batch on the CPU. ``seed`` fixes the shuffling and the augmentation (not the model's
+    initialisation, which happened when it was built).
     """
-    check_type(model, nn.Module, "model", "an nn.Module")
-    _check_images_labels(x_train, y_train, "training")
-    if (x_eval is None) != (y_eval is None):
-        raise ValueError("give both x_eval and y_eval, or neither")
-    if x_eval is not None:
-        _check_images_labels(x_eval, y_eval, "evaluation")
-        if x_eval.shape[1:] != x_train.shape[1:]:
-            raise ValueError(
-                f"evaluation images must have the training images' shape {tuple(x_train.shape[1:])}, "
-                f"got {tuple(x_eval.shape[1:])}"
-            )
-    check_positive_int(epochs, "epochs")
-    check_positive_int(batch_size, "batch_size")
-    require(
-        is_int(warmup_epochs) and 0 <= warmup_epochs < epochs,
-        "warmup_epochs",
-        f"an int in [0, epochs={epochs})",
-        warmup_epochs,
-    )
-    require(
-        is_number(label_smoothing) and 0.0 <= label_smoothing < 1.0,
-        "label_smoothing",
-        "a number in [0.0, 1.0)",
-        label_smoothing,
-    )
-    require(augment is None or callable(augment), "augment", "a callable or None", augment)
-    from tqdm.auto import tqdm  # imported here: only training needs it
-
-    device = torch.device(device)
     model.to(device)
     optimizer = make_optimizer(model, lr, weight_decay)
     steps_per_epoch = math.ceil(x_train.shape[0] / batch_size)
     scheduler = make_scheduler(optimizer, warmup_epochs * steps_per_epoch, epochs * steps_per_epoch)
-    # One generator, on the CPU, for shuffling and augmentation: the same seed gives the
-    # same batches on any device.
+    # One CPU generator for shuffling and augmentation: one seed, the same batches on any device.
     generator = torch.Generator().manual_seed(seed)
     history = History()
     start = time.perf_counter()
@@ -205,11 +113,8 @@ def train(
         model.train()
         order = torch.randperm(x_train.shape[0], generator=generator)
         total_loss, correct = 0.0, 0
-        for i in range(0, x_train.shape[0], batch_size):
-            idx = order[i : i + batch_size]
-            images = x_train[idx]
-            if augment is not None:
-                images = augment(images, generator=generator)
+        for idx in order.split(batch_size):
+            images = x_train[idx] if augment is None else augment(x_train[idx], generator=generator)
             images, labels = images.to(device), y_train[idx].to(device)
             logits = model(images)
             loss = F.cross_entropy(logits, labels, label_smoothing=label_smoothing)
@@ -221,13 +126,19 @@ def train(
             correct += (logits.argmax(dim=-1) == labels).sum().item()
         history.train_loss.append(total_loss / x_train.shape[0])
         history.train_acc.append(correct / x_train.shape[0])
-        history.lr.append(optimizer.param_groups[0]["lr"])
-        postfix = {"loss": f"{history.train_loss[-1]:.3f}"}
         if x_eval is not None:
             history.eval_acc.append(evaluate(model, x_eval, y_eval)[0])
-            postfix["eval_acc"] = f"{history.eval_acc[-1]:.3f}"
-        bar.set_postfix(postfix)
-    bar.close()
+        bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}")
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def load_checkpoint(path) -> dict:
+    """A checkpoint of ``python -m tools.train_checkpoint``: {config, state_dict, meta}, loaded safely.
+
+    ``weights_only=True`` unpickles tensors and plain data, never code. The one class allowed
+    beyond those is torch's version string (a str subclass) that older checkpoints' meta holds.
+    """
+    with torch.serialization.safe_globals([TorchVersion]):
+        return torch.load(path, map_location="cpu", weights_only=True)

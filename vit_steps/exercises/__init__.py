@@ -1,195 +1,378 @@
-"""Exercise checkers: feedback on a learner's answer that points at the mistake, not at the solution.
+"""Exercise checkers: ``check("01.1", answer)`` prints one line, passed or a hint for the mistake.
 
-    from vit_steps.exercises import check
-
-    check("01.1", (n, k))          # prints one line, returns Feedback(passed, hint)
-    check("01.2", patches_ppc)     # a function answer is called on the checker's own inputs
-
-Every exercise of notebooks 01-07 has an id ``"NN.k"`` (notebook NN, exercise k) in
-``EXERCISES``. An answer left as ``None`` or ``...`` (or a function whose body is still
-``...``) gets "not attempted yet", never a traceback.
-
-In the notebooks each exercise has two cells:
-- the learner's cell, kept in student copies: ``answer = None`` or a function stub, then
-  ``check(id, answer)``;
-- the solution, hidden in JupyterLab and dropped from student copies. It runs inside
-  ``with hidden_answer():`` so that its printed lines and figures land in a closed
-  "click to show" box: JupyterLab shows a cell's output again whenever the cell runs
-  (Run All included), and the output is the answer.
-
-A checker (one per exercise, in ``nbNN.py``) returns ``None`` when the answer is right and
-a hint otherwise. It tells typical mistakes apart by computing what each mistake would
-give and comparing the answer with that.
+Each exercise "NN.k" (notebook NN, exercise k) has a checker below: None for the right answer,
+else the hint of the typical mistake (two or three each) that the answer equals. A function
+answer runs on the checker's inputs, sized unlike the exercise's, which sizes written in fail.
+A placeholder (None, ``...``, a function whose body is ``...``) is "not attempted yet".
 """
 
-from __future__ import annotations
-
-import base64
-import contextlib
-import html
-import io
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+import math
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["EXERCISES", "Exercise", "Feedback", "NotAttempted", "call", "check", "hidden_answer"]
+import torch
+import torch.nn.functional as F
+
+from ..encoder import Block, scaled_dot_product_attention
+from ..model import count_parameters, vit_from_config
+from ..position_embedding import resize_pos_embed
+
+EXERCISES: dict[str, Callable[[Any], str | None]] = {}
 
 
 class NotAttempted(Exception):
-    """Raised by a checker when the answer is still the template's placeholder."""
+    """The answer is still the placeholder."""
 
 
-class _LearnerError(Exception):
-    """The learner's function raised; the message says what it raised and with what input."""
+class LearnerError(Exception):
+    """The learner's function raised, or changed its input: the message is the hint."""
 
 
-@dataclass(frozen=True)
-class Exercise:
-    """One exercise: its id ``"NN.k"``, the notebook it is in, and what ``check`` expects."""
-
-    id: str
-    notebook: str  # the notebook's file stem, e.g. "01_patch_embedding"
-    title: str
-    answer: str  # what to pass to check, e.g. "a pair (n, k) of ints"
-    checker: Callable[[Any], str | None]
+def exercise(exercise_id: str):
+    """Register the decorated checker under ``exercise_id``."""
+    return lambda checker: EXERCISES.setdefault(exercise_id, checker)
 
 
-@dataclass(frozen=True)
-class Feedback:
-    """What ``check`` found: ``passed``, and on a miss a ``hint`` ("" when passed)."""
-
-    exercise: str
-    passed: bool
-    hint: str
-    attempted: bool = True
-
-    @property
-    def line(self) -> str:
-        """The one-line verdict that ``check`` prints."""
-        if not self.attempted:
-            return f"Exercise {self.exercise}: not attempted yet. {self.hint}"
-        if self.passed:
-            return f"Exercise {self.exercise}: passed."
-        return f"Exercise {self.exercise}: not passed. Hint: {self.hint}"
-
-    def _ipython_display_(self) -> None:
-        # check() has printed the verdict already; a cell ending in check(...) shows it once.
-        pass
-
-
-EXERCISES: dict[str, Exercise] = {}
-
-
-def register(exercise_id: str, notebook: str, title: str, answer: str):
-    """Decorator for a checker: ``@register("01.1", "01_patch_embedding", "...", "a pair (n, k)")``."""
-
-    def decorate(checker: Callable[[Any], str | None]) -> Callable[[Any], str | None]:
-        if exercise_id in EXERCISES:
-            raise ValueError(f"exercise {exercise_id} is registered twice")
-        EXERCISES[exercise_id] = Exercise(exercise_id, notebook, title, answer, checker)
-        return checker
-
-    return decorate
-
-
-def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call the learner's ``function``; a ``None`` result means its body is still ``...``.
-
-    An exception inside it becomes a hint that names the exception, not a traceback.
-    """
-    if not callable(function):
-        raise _LearnerError(f"expected a function, got {type(function).__name__}")
+def verdict(exercise_id: str, answer: Any) -> str:
+    """The line ``check`` prints: passed, not attempted yet, or not passed with a hint."""
+    if exercise_id not in EXERCISES:
+        raise ValueError(f"exercise_id must be one of {', '.join(EXERCISES)}, got {exercise_id!r}")
     try:
-        result = function(*args, **kwargs)
+        if answer is None or answer is Ellipsis:
+            raise NotAttempted
+        hint = EXERCISES[exercise_id](answer)
+    except NotAttempted:
+        return f"Exercise {exercise_id}: not attempted yet. Replace the placeholder and run the cell again."
+    except LearnerError as error:
+        hint = str(error)
+    return f"Exercise {exercise_id}: " + ("passed." if hint is None else f"not passed. Hint: {hint}")
+
+
+def check(exercise_id: str, answer: Any) -> None:
+    """Print the verdict on ``answer`` for exercise ``exercise_id``, e.g. ``check("01.1", (n, k))``."""
+    print(verdict(exercise_id, answer))
+
+
+def call(function: Any, *args: Any) -> Any:
+    """``function(*args)`` for the learner's function; the notebook's random numbers stay as they were."""
+    before = [a.clone() if isinstance(a, torch.Tensor) else a for a in args]
+    try:
+        with torch.random.fork_rng(devices=[]):
+            result = function(*args)
     except Exception as error:  # the learner's code: report it, do not crash the checker
-        shapes = ", ".join(_describe(a) for a in args)
-        raise _LearnerError(
-            f"your function raised {type(error).__name__}: {error} (called with {shapes})"
-        ) from error
-    if result is None:
+        raise LearnerError(f"your function raised {type(error).__name__}: {error}") from error
+    if any(isinstance(a, torch.Tensor) and not torch.equal(a, b) for a, b in zip(args, before, strict=True)):
+        raise LearnerError("your function changed a tensor it was given: work on a copy")
+    if result is None:  # the body is still `...`
         raise NotAttempted
     return result
 
 
-def _describe(value: Any) -> str:
-    shape = getattr(value, "shape", None)
-    return f"a tensor of shape {tuple(shape)}" if shape is not None else repr(value)
-
-
-def check(exercise_id: str, answer: Any) -> Feedback:
-    """Check ``answer`` for exercise ``exercise_id``; print a one-line verdict and return it.
-
-    (id, answer) -> Feedback(exercise, passed, hint, attempted)
-    """
-    if exercise_id not in EXERCISES:
-        known = ", ".join(sorted(EXERCISES))
-        raise ValueError(f"exercise_id must be one of {known}, got {exercise_id!r}")
-    exercise = EXERCISES[exercise_id]
+def _as_tensor(value: Any) -> torch.Tensor | None:
+    """A number, a tensor, or a (nested) tuple or list of numbers and 0-d tensors, as float64; else None."""
     try:
-        if answer is None or answer is Ellipsis:
-            raise NotAttempted
-        hint = exercise.checker(answer)
-        feedback = Feedback(exercise_id, hint is None, hint or "")
-    except NotAttempted:
-        feedback = Feedback(
-            exercise_id,
-            False,
-            f"Replace the placeholder with {exercise.answer} and run the cell again.",
-            attempted=False,
-        )
-    except _LearnerError as error:
-        feedback = Feedback(exercise_id, False, str(error))
-    print(feedback.line)
-    return feedback
+        return torch.as_tensor(value, dtype=torch.float64).detach()
+    except (TypeError, ValueError, RuntimeError):
+        return None
 
 
-@contextlib.contextmanager
-def hidden_answer(summary: str = "The solution's output (click to show)") -> Iterator[None]:
-    """Run a solution's code with its printed lines and figures inside a closed box.
+def grade(answer: Any, right: Any, mistakes: dict[str, Any], otherwise: str, tol: float = 1e-4):
+    """None if ``answer`` equals ``right``, else the hint of the mistake it equals, its shape's, or ``otherwise``."""
+    found, right = _as_tensor(answer), _as_tensor(right)
 
-    In IPython the block's output is captured and shown as one HTML ``<details>`` element
-    (text/plain beside it holds the printed text, which nbval compares). Outside IPython
-    the block prints as usual.
-    """
-    try:
-        from IPython import get_ipython
-        from IPython.utils.capture import capture_output
-    except ImportError:  # no IPython: a plain script prints as usual
-        yield
-        return
-    if get_ipython() is None:
-        yield
-        return
-    captured = None
-    try:
-        with capture_output(stdout=True, stderr=True, display=True) as captured:
-            yield
-    finally:  # on an error too: show what ran before it, then let the traceback through
-        if captured is not None:
-            _show_hidden(summary, captured.stdout + captured.stderr, captured.outputs)
+    def equals(value: Any) -> bool:
+        value = _as_tensor(value)
+        same_shape = found is not None and value is not None and found.shape == value.shape
+        return same_shape and torch.allclose(found, value, rtol=0, atol=tol)
+
+    if equals(right):
+        return None
+    hint = next((hint for hint, wrong in mistakes.items() if equals(wrong)), None)
+    if hint is None and (found is None or found.shape != right.shape):
+        got = tuple(found.shape) if found is not None else type(answer).__name__
+        hint = f"expected shape {tuple(right.shape)}, got {got}"
+    return hint or otherwise
 
 
-def _show_hidden(summary: str, text: str, outputs: list) -> None:
-    from IPython.display import display
-
-    parts = [f"<details><summary>{html.escape(summary)}</summary>"]
-    if text:
-        parts.append(f"<pre>{html.escape(text)}</pre>")
-    figures = 0
-    for output in outputs:
-        png = output.data.get("image/png")
-        if png is None:
-            continue
-        if isinstance(png, bytes):
-            png = base64.b64encode(png).decode("ascii")
-        parts.append(f'<img src="data:image/png;base64,{png}" alt="figure {figures + 1}"/>')
-        figures += 1
-    parts.append("</details>")
-    plain = io.StringIO()
-    plain.write(f"[hidden] {summary}\n{text}")
-    plain.write("".join(f"[figure {i + 1}]\n" for i in range(figures)))
-    display({"text/html": "".join(parts), "text/plain": plain.getvalue().rstrip("\n")}, raw=True)
+# The checkers, in notebook order.
+def _randn(*shape: int, seed: int = 0) -> torch.Tensor:
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
-# Each notebook's checkers register themselves on import.
-from . import nb01, nb02, nb03, nb04, nb05, nb06, nb07  # noqa: E402, F401
+# 01 · Patch embedding: the photo is 224×224 with P = 16, a 14×14 grid.
+@exercise("01.1")
+def where_does_a_pixel_go(answer):
+    P, row, col = 16, 100, 37  # of channel 1, green
+    inside = (row % P) * P + col % P  # the place inside one channel's P×P block
+    n, k = (row // P) * 14 + col // P, P * P + inside
+    mistakes = {
+        "n has the grid row and column swapped: patches go row by row": ((col // P) * 14 + row // P, k),
+        "k is in (P, P, C) order; patchify keeps each channel's P×P block together": (n, inside * 3 + 1),
+    }
+    return grade(answer, (n, k), mistakes, "n: grid row and column (// P); k: channel, then % P")
+
+
+@exercise("01.2")
+def the_papers_order(patches_ppc):
+    images = torch.arange(2 * 6 * 9, dtype=torch.float32).reshape(1, 2, 6, 9)  # all values differ
+    grid = images.reshape(1, 2, 2, 3, 3, 3)  # P = 3: (B, C, grid row, py, grid column, px)
+    mistakes = {
+        "(C, P, P), unfold's order: P²·C keeps a pixel's C values together": grid.permute(0, 2, 4, 1, 3, 5),
+        "a reshape without a permute cuts runs of memory (Pitfall 2)": images,
+    }
+    mistakes = {hint: x.reshape(1, 6, 18) for hint, x in mistakes.items()}
+    right = grid.permute(0, 2, 4, 3, 5, 1).reshape(1, 6, 18)  # (B, grid row, grid column, py, px, C)
+    return grade(call(patches_ppc, images, 3), right, mistakes, "check patch 0 against the corner")
+
+
+@exercise("01.3")
+def patches_that_overlap(answer):
+    side = (224 - 16) // 8 + 1  # stride 8
+    mistakes = {
+        "28 = 224 / 8 counts windows that run off the photo: the last one ends at 224": (28, 784),
+        "14 windows per side is stride P = 16; here each window moves 8 pixels": (14, 196),
+    }
+    return grade(answer, (side, side * side), mistakes, "list the starts 0, 8, 16, ... of windows that fit")
+
+
+@exercise("02.1")
+def expand_or_repeat(answer):
+    view, copy = 768 * 4, 64 * 768 * 4  # float32: 4 bytes a number
+    mistakes = {
+        "that is what expand's shape shows; a stride-0 view stores one row (section 2.2)": (copy, copy),
+        "those are numbers of floats, not bytes: a float32 takes 4 bytes": (768, 64 * 768),
+    }
+    return grade(answer, (view, copy), mistakes, "how many floats does each tensor's storage hold?")
+
+
+@exercise("02.2")
+def more_than_one_extra_token(prepend_tokens):
+    tokens, extra = _randn(2, 3, 8, seed=0), _randn(1, 3, 8, seed=1)  # B = 2, N = K = 3
+    front = extra.expand(2, -1, -1)
+    mistakes = {
+        "your extra tokens are at the end; they go in front": torch.cat([tokens, front], dim=1),
+        "the extra tokens became extra images: join along the sequence, dim 1": torch.cat([front, tokens]),
+    }
+    out = call(prepend_tokens, tokens, extra)
+    return grade(out, torch.cat([front, tokens], dim=1), mistakes, "extra first, expanded to the batch")
+
+
+@exercise("02.3")
+def which_patches_reach_cls(reaches_cls):
+    reads = torch.eye(5)
+    reads[0, [2, 4]] = 1.0  # a layer whose row 0 adds rows 2 and 4, patches 1 and 3
+    mistakes = {
+        "every patch reaches the whole sequence: take the gradient of z[0, 0] only": [1, 1, 1, 1],
+        "row 1 is patch 0; the CLS token is row 0": [1, 0, 0, 0],
+    }
+    out = call(reaches_cls, lambda z: reads @ z, _randn(1, 4, 8).requires_grad_())
+    return grade(out, [0, 1, 0, 1], mistakes, "is the sequence passed through layer?")
+
+
+@exercise("03.1")
+def mean_pooling_is_blind(mean_output):
+    with torch.random.fork_rng(devices=[]):  # the notebook's random numbers stay as they were
+        torch.manual_seed(0)
+        block = Block(dim=8, heads=2, mlp_dim=16).eval()
+    tokens, table, order = _randn(2, 6, 8, seed=0), _randn(1, 6, 8, seed=1), torch.tensor([3, 0, 5, 1, 4, 2])
+    with torch.no_grad():
+        mistakes = {
+            "the old order: a row of the table belongs to a place, not to a patch": block(tokens + table),
+            "you shuffled the table, not the tokens: the table stays put": block(tokens + table[:, order]),
+        }
+        out = call(mean_output, block, tokens, order, table)
+        right = block(tokens[:, order] + table).mean(dim=1)
+    return grade(out, right, {hint: z.mean(dim=1) for hint, z in mistakes.items()}, "average the tokens")
+
+
+@exercise("03.2")
+def sincos_knows_distances(dot_by_offset):
+    offsets = torch.arange(-3, 8)  # dim = 8, not the exercise's 32
+
+    def cosines(exponent: float = 2.0) -> torch.Tensor:  # (11,): Σ_i cos(ω_i · offset), i < 4
+        return torch.cos(offsets[:, None].double() / 10000 ** (exponent * torch.arange(4.0) / 8)).sum(dim=1)
+
+    mistakes = {
+        "twice too large: a channel pair, sine and cosine, adds one cosine": 2 * cosines(),
+        "the exponent of 10000 is 2i/d, not i/d": cosines(exponent=1.0),
+    }
+    out = [call(dot_by_offset, offset, 8) for offset in offsets]
+    return grade(out, cosines(), mistakes, "offset 0 gives dim/2: every cosine is 1")
+
+
+@exercise("03.3")
+def a_wide_image(resize_for):
+    pos = _randn(1, 1 + 4 * 4, 3)  # a 4×4 grid, D = 3; the image is 40×24 with P = 8, a 5×3 grid
+    right = resize_pos_embed(pos, (4, 4), (5, 3))
+    mistakes = {
+        "right size, wrong layout: grids go (rows, columns)": resize_pos_embed(pos, (4, 4), (3, 5)),
+        "the CLS row is missing: the table keeps it in front": right[:, 1:],
+    }
+    return grade(call(resize_for, pos, (40, 24), 8), right, mistakes, "new grid: image_size // P")
+
+
+@exercise("04.1")
+def count_block_parameters(params_per_block):
+    sizes = [(8, 2), (64, 4), (768, 12)]  # the toy, a middle size, ViT-B
+    with torch.device("meta"):  # shapes without data: even D = 768 is instant
+        right = [sum(p.numel() for p in Block(dim=d, heads=h, mlp_dim=4 * d).parameters()) for d, h in sizes]
+    D = torch.tensor([d for d, _ in sizes], dtype=torch.float64)
+    mistakes = {
+        "the Linear layers' biases are missing: one number per output": 12 * D**2 + 4 * D,
+        "the MLP's hidden layer is 4D wide, not D": 6 * D**2 + 10 * D,
+    }
+    out = [call(params_per_block, d, h) for d, h in sizes]
+    return grade(out, right, mistakes, "count qkv, proj, fc1, fc2 with biases, and two LayerNorms")
+
+
+@exercise("04.2")
+def post_norm_block(post_norm_forward):
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # the notebook's random numbers stay
+        torch.manual_seed(0)
+        blk, x = Block(dim=8, heads=4, mlp_dim=32).eval(), torch.randn(2, 5, 8)
+        blk.attn.forward = blk.attn.forward_with_attention  # (output, weights), as in the notebook
+        for p in (*blk.norm1.parameters(), *blk.norm2.parameters()):  # norm1 and norm2 must differ
+            p.add_(0.5 * torch.randn_like(p))
+        n1, n2, mlp, msa = blk.norm1, blk.norm2, blk.mlp, lambda z: blk.attn(z)[0]
+        post, pre, added = n1(x + msa(x)), x + msa(n1(x)), x + n1(msa(x))
+        mistakes = {
+            "the pre-norm block: post-norm puts the LayerNorm after the sum": pre + mlp(n2(pre)),
+            "you normalise the branch, then add it; post-norm normalises the sum": added + n2(mlp(added)),
+        }
+        out = call(post_norm_forward, blk, x)
+        return grade(out, n2(post + mlp(post)), mistakes, "x = LN(x + MSA(x)), then the same with the MLP")
+
+
+@exercise("04.3")
+def keys_all_alike(equal_keys_attention):
+    q, v = _randn(2, 5, 4, seed=0), _randn(2, 5, 6, seed=1)  # B, N, d, dv all different
+    out, weights = scaled_dot_product_attention(q, _randn(1, 1, 4, seed=2).expand(2, 5, 4), v)
+    result = call(equal_keys_attention, q, v)
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        return "return the pair (out, weights), in the order attention returns them"
+    one_over_d = {"1/d counts features; a row's weights are shared by N keys": torch.full_like(weights, 0.25)}
+    out_mistakes = {"each output is an average of the values, not their sum": v.sum(1, True).expand_as(v)}
+    hint = grade(result[1], weights, one_over_d, "with equal keys, every score in a row is the same")
+    return hint or grade(result[0], out, out_mistakes, "out is weights @ v")
+
+
+@exercise("05.1")
+def label_smoothing_losses(answer):
+    q, q_other = 1 - 0.1 + 0.1 / 10, 0.1 / 10  # smoothed targets, ε = 0.1, K = 10
+    start = math.log(10)  # p = 1/K: -Σ q_k log(1/K) = ln K · Σ q_k
+    lowest = -q * math.log(q) - 9 * q_other * math.log(q_other)  # at p = q (Gibbs' inequality)
+    mistakes = {
+        "(b) cannot be 0 with a smoothed target: the loss is lowest at p = q": (start, 0.0),
+        "(a) has only the right class's term: what do all the q_k add up to?": (q * start, lowest),
+    }
+    # Worked out by hand, a learner rounds: two decimals are close enough.
+    return grade(answer, (start, lowest), mistakes, "put p = 1/K, then p = q, into -Σ q_k log p_k", tol=5e-3)
+
+
+@exercise("05.2")
+def b16_at_384(answer):
+    with torch.device("meta"):  # shapes only: ViT-B/16 in milliseconds
+        right, at_224 = (count_parameters(vit_from_config("ViT-B/16", image_size=s)) for s in (384, 224))
+    mistakes = {
+        "that is the count at 224 pixels: one tensor depends on the number of patches": at_224,
+        "one row short: the position table has a row for the CLS token too": right - 768,
+    }
+    return grade(answer, right, mistakes, "which tensor's shape contains N?")
+
+
+@exercise("05.3")
+def double_softmax_floor(floor):
+    K = torch.tensor([2, 10, 1000], dtype=torch.float64)
+    mistakes = {
+        "ln K is the starting loss, not the floor": K.log(),
+        "the right class is counted among the zeros": (1 + K / math.e).log(),
+    }
+    # The best input a second softmax can get is one-hot: p = e / (e + K - 1) for the right class.
+    out = [call(floor, int(k)) for k in K]
+    return grade(out, (1 + (K - 1) / math.e).log(), mistakes, "what is the best input of the second softmax?")
+
+
+@exercise("06.1")
+def which_digits_get_confused(most_confused):
+    counts = torch.randint(0, 3, (10, 10), generator=torch.Generator().manual_seed(0))
+    counts.fill_diagonal_(30)  # like a trained model's: hits dominate, with one largest, (5, 5)
+    counts[5, 5], counts[3, 8], counts[8, 3] = 40, 9, 5  # the largest mistake, above its mirror
+    mistakes = {
+        "that is a hit, not a mistake: leave the diagonal out": (5, 5),
+        "true and predicted are swapped: rows are the true digits": (8, 3),
+    }
+    return grade(call(most_confused, counts), (3, 8), mistakes, "the largest count off the diagonal")
+
+
+def _shifted(images: torch.Tensor, pixels: float) -> torch.Tensor:
+    """(B, C, H, W) moved right by ``pixels`` (left if < 0), zeros coming in; bilinear between pixels."""
+    W, whole = images.shape[-1], math.floor(pixels)
+    padded, part = F.pad(images, (W, W)), pixels - whole  # zeros on both sides
+    start = W - whole  # padded[..., start : start + W] is the image moved right by whole pixels
+    return (1 - part) * padded[..., start : start + W] + part * padded[..., start - 1 : start - 1 + W]
+
+
+@exercise("06.2")
+def how_much_does_a_shift_hurt(shift_right):
+    images = torch.rand(3, 1, 8, 8, generator=torch.Generator().manual_seed(0))  # no symmetry
+    for pixels in (1.0, 0.25):  # a whole pixel, then a fraction
+        mistakes = {
+            "it moved left: the grid says where each output pixel reads from": _shifted(images, -pixels),
+            "half as far: normalised coordinates make the image 2 units wide": _shifted(images, pixels / 2),
+            "the columns coming in are background (0), not the right edge": images.roll(round(pixels), -1),
+        }
+        out = call(shift_right, images, pixels)
+        if hint := grade(out, _shifted(images, pixels), mistakes, "shift an image with one bright column"):
+            return hint
+    return None
+
+
+@exercise("06.3")
+def patch_size_tokens_and_cost(tokens_and_entries):
+    n = (8 // 2) ** 2  # patch size 2 on the 8×8 digits: a 4×4 grid
+    mistakes = {
+        "the patches alone: the encoder sees one more token (notebook 02)": (n, n * n),
+        "one row of the attention map: every token has a row": (n + 1, n + 1),
+    }
+    return grade(call(tokens_and_entries, 2), (n + 1, (n + 1) ** 2), mistakes, "one entry per pair of tokens")
+
+
+# 07 · Inside a trained ViT: 28×28 images, a 7×7 grid of 4×4 patches, D = 64.
+@exercise("07.1")
+def distance_as_the_flips_see_it(fold):
+    columns = torch.arange(49) % 7  # the column of every position
+    mistakes = {
+        "no two columns fold together: column 6 - c should land on column c": columns,
+        "you pair column c with 7 - c; the columns are 0 to 6": torch.minimum(columns, 7 - columns),
+    }
+    return grade(
+        call(fold, columns), torch.minimum(columns, 6 - columns), mistakes, "where does column 6 go?"
+    )
+
+
+@exercise("07.2")
+def test_an_explanation(remove_patches):
+    g = torch.Generator().manual_seed(0)
+    images = torch.randn(3, 1, 28, 28, generator=g)  # no pixel equals the background by chance
+    order = torch.stack([torch.randperm(49, generator=g) for _ in range(3)])  # (3, 49)
+
+    def removed(chosen: torch.Tensor, background: float) -> torch.Tensor:  # chosen: (3, n) patch numbers
+        marks = torch.zeros(3, 49, dtype=torch.bool).scatter_(1, chosen, True).reshape(3, 1, 7, 7)
+        return images.masked_fill(marks.repeat_interleave(4, -2).repeat_interleave(4, -1), background)
+
+    mistakes = {
+        "you removed the last n; the order lists the most important first": removed(order[:, -3:], -0.8),
+        "the removed patches hold the background you were given, not 0": removed(order[:, :3], 0.0),
+    }
+    out = call(remove_patches, images, order, 3, -0.8)
+    return grade(out, removed(order[:, :3], -0.8), mistakes, "try order 0, 1, 2, ... and n = 1")
+
+
+@exercise("07.3")
+def a_smaller_image(table_shape):
+    rows = (20 // 4) ** 2 + 1  # 20×20 images: a 5×5 grid, and the CLS token
+    mistakes = {
+        "the table keeps its leading 1, like model.pos_embed": (rows, 64),
+        "those rows are the patches only; the CLS token keeps its row too": (1, rows - 1, 64),
+    }
+    return grade(call(table_shape, 20), (1, rows, 64), mistakes, "one row per token, each D = 64 wide")

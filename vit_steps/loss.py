@@ -8,13 +8,9 @@ gives the right class. Both are written here from scratch.
 Letters: B batch, K classes.
 """
 
-from __future__ import annotations
-
 import torch
 
 from ._checks import check_tensor
-
-__all__ = ["cross_entropy", "log_softmax"]
 
 
 def log_softmax(logits: torch.Tensor) -> torch.Tensor:
