@@ -9,8 +9,8 @@ import torch
 import torch.nn.functional as F
 
 from vit_steps.cls_token import new_cls_token, prepend_cls_token
+from vit_steps.encoder import scaled_dot_product_attention
 from vit_steps.exercises import EXERCISES, check, verdict
-from vit_steps.position_embedding import resize_pos_embed
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,10 +33,13 @@ def dot_by_offset(offset, dim, exponent=2):
     ).sum(-1)
 
 
-def resize_for(pos, image_size, patch_size, cls=True, swap=False):
-    side, new = math.isqrt(pos.shape[1] - 1), (image_size[0] // patch_size, image_size[1] // patch_size)
-    out = resize_pos_embed(pos, (side, side), new[::-1] if swap else new)
-    return out if cls else out[:, 1:]
+def resize_grid(pos, old_grid, new_grid, cls=True, swap=False, permute=True):
+    (h, w), (nh, nw) = (old_grid[::-1], new_grid[::-1]) if swap else (old_grid, new_grid)
+    d = pos.shape[-1]
+    image = pos[:, 1:].reshape(1, h, w, d).permute(0, 3, 1, 2) if permute else pos[:, 1:].reshape(1, d, h, w)
+    image = F.interpolate(image, size=(nh, nw), mode="bicubic", align_corners=False)
+    rows = image.permute(0, 2, 3, 1).reshape(1, nh * nw, d) if permute else image.reshape(1, nh * nw, d)
+    return torch.cat([pos[:, :1], rows], dim=1) if cls else rows
 
 
 def post_norm_forward(blk, x):
@@ -54,9 +57,16 @@ def branch_normed_forward(blk, x):
     return x + blk.norm2(blk.mlp(x))
 
 
-def equal_keys_attention(q, v, weight=None, reduce=torch.mean):
-    n = v.shape[-2]
-    return reduce(v, dim=-2, keepdim=True).expand_as(v), torch.full((*q.shape[:-1], n), weight or 1 / n)
+def heads_one_at_a_time(attn, x, project=True, head_major=False):
+    D, d = x.shape[-1], x.shape[-1] // attn.heads
+    qkv = attn.qkv(x)
+    if head_major:  # each head's q, k and v side by side: qkv read as (H, 3, d)
+        parts = [qkv[..., 3 * d * h : 3 * d * (h + 1)].split(d, dim=-1) for h in range(attn.heads)]
+    else:  # q, k, v first, then d columns of each per head
+        q, k, v = qkv.split(D, dim=-1)
+        parts = [[t[..., h * d : (h + 1) * d] for t in (q, k, v)] for h in range(attn.heads)]
+    joined = torch.cat([scaled_dot_product_attention(*part)[0] for part in parts], dim=-1)
+    return attn.proj(joined) if project else joined
 
 
 def most_confused(counts):
@@ -120,17 +130,24 @@ CASES = {
         dot_by_offset,
         [lambda o, d: 2 * dot_by_offset(o, d), lambda o, d: dot_by_offset(o, d, exponent=1)],
     ),
-    "03.3": (resize_for, [lambda *a: resize_for(*a, swap=True), lambda *a: resize_for(*a, cls=False)]),
+    "03.3": (
+        resize_grid,
+        [
+            lambda *a: resize_grid(*a, cls=False),
+            lambda *a: resize_grid(*a, swap=True),  # the grid read as (w, h)
+            lambda *a: resize_grid(*a, permute=False),  # a reshape to (1, D, h, w)
+        ],
+    ),
     "04.1": (
         lambda D, heads: 12 * D * D + 13 * D,
         [lambda D, h: 12 * D * D + 4 * D, lambda D, h: 6 * D * D + 10 * D],
     ),
     "04.2": (post_norm_forward, [pre_norm_forward, branch_normed_forward]),
     "04.3": (
-        equal_keys_attention,
+        heads_one_at_a_time,
         [
-            lambda q, v: equal_keys_attention(q, v, weight=1 / q.shape[-1]),
-            lambda q, v: equal_keys_attention(q, v, reduce=torch.sum),
+            lambda attn, x: heads_one_at_a_time(attn, x, project=False),
+            lambda attn, x: heads_one_at_a_time(attn, x, head_major=True),
         ],
     ),
     "05.1": ((2.30, 0.50), [(2.30, 0.0), (0.91 * 2.30, 0.50)]),  # rounded by hand, as a learner would

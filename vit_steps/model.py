@@ -22,6 +22,7 @@ from .position_embedding import add_pos_embed, new_pos_embed
 VIT_CONFIGS = {
     "ViT-B/16": dict(patch_size=16, dim=768, depth=12, heads=12, mlp_dim=3072),
     "ViT-L/16": dict(patch_size=16, dim=1024, depth=24, heads=16, mlp_dim=4096),
+    "ViT-L/32": dict(patch_size=32, dim=1024, depth=24, heads=16, mlp_dim=4096),
     "ViT-H/14": dict(patch_size=14, dim=1280, depth=32, heads=16, mlp_dim=5120),
 }
 
@@ -137,7 +138,7 @@ class VisionTransformer(nn.Module):
 
 
 def _init_weights(module: nn.Module) -> None:
-    # timm/DeiT's scheme: small truncated-normal Linear weights, zero biases.
+    # Like timm and DeiT: N(0, 0.02²) Linear weights, zero biases; cut at ±2σ (timm cuts at ±2, i.e. never).
     if isinstance(module, nn.Linear):
         nn.init.trunc_normal_(module.weight, std=0.02, a=-0.04, b=0.04)
         nn.init.zeros_(module.bias)

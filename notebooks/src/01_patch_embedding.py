@@ -37,6 +37,7 @@ plt.show()
 # %%
 import torch
 import torch.nn.functional as F
+from matplotlib.colors import CenteredNorm
 
 from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper
@@ -87,14 +88,17 @@ print("numbers per patch, C·P·P =", C * P * P)
 # the bottom-right corner. This order is the order of the sequence.
 
 # %% tags=["readme-figure:01-patch-grid"]
-assert H % P == 0 and W % P == 0 and 0 <= photo.min() and photo.max() <= 1
-fig, ax = plt.subplots(figsize=(4.2, 4.2), dpi=80)
+fig, ax = plt.subplots(figsize=(4.8, 4.8), dpi=100)  # 480 px: sharp at 100% zoom
 show_patch_grid(photo, P, ax)
 box = dict(facecolor="black", edgecolor="none", pad=1)  # keeps the numbers readable on white stars
 style = dict(color="yellow", fontsize=9, weight="bold", ha="center", va="center", bbox=box)
 for n in [0, 1, 2, 13, 14, 27, 195]:
     row, col = divmod(n, grid_w)  # patch n sits in grid row n // 14, column n % 14
     ax.text(col * P + P / 2, row * P + P / 2, n, **style)
+drawn = {int(t.get_text()): t.get_position() for t in ax.texts}  # label n -> its (x, y) as drawn
+assert sorted(drawn, key=lambda n: drawn[n][::-1]) == sorted(drawn)  # top to bottom, then left to right
+assert drawn[13] == (W - P / 2, P / 2) and drawn[14] == (P / 2, 1.5 * P)  # 13 ends row 0, 14 starts row 1
+assert drawn[195] == (W - P / 2, H - P / 2)  # the last patch is the bottom-right corner
 ax.set_title(f"{N} patches of {P} x {P}; yellow = place n in the sequence", fontsize=10)
 plt.show()
 
@@ -118,9 +122,13 @@ print("after transpose:", tuple(patches.shape), "= (B, N, C·P·P)")
 
 # %% [markdown]
 # Inside a row, the 768 numbers come in the order (C, P, P): the 256 red values of the patch
-# read row by row, then the 256 green ones, then the 256 blue ones. (The paper writes P²·C;
-# any fixed order works, as long as the weight uses the same one. Exercise 2 shows how to
-# switch.) Let us check one row against the crop it should be.
+# read row by row, then the 256 green ones, then the 256 blue ones. The paper's P²·C is a
+# size, 768 numbers, not an order: any fixed order works, as long as E's rows use the same
+# one. The authors' JAX code keeps images channels last, (B, H, W, C), and its patch kernel
+# is (P, P, C, D): read as E, its rows come in the order (P, P, C), pixel by pixel with each
+# pixel's channels together. lucidrains' `vit-pytorch` cuts patches in that order too, with
+# the einops pattern `(p1 p2 c)`. Exercise 2 switches between the two orders. Let us check
+# one row against the crop it should be.
 #
 # `assert_same(label, a, b)` from `vit_steps.course.compare` prints whether two tensors are equal and
 # their largest difference, and stops with an error if they are not.
@@ -135,9 +143,11 @@ assert_same(f"sequence row {n} == flattened crop", patches[0, n], crop.reshape(-
 # %% [markdown]
 # This is what the model receives: a (196, 768) table. Below, the top strip turns the first
 # 14 rows back into 16×16 tiles: the top row of the grid (flag, the badge on her cap, sky).
-# The big panel is the whole table, one patch per line, each value drawn in the colour of its
-# channel. Look for the three blocks of 256 columns, and for the darker band at the bottom:
-# the lower rows of the grid are her dark jacket (the printed means say how much darker).
+# The big panel is the whole table, one patch per line. Across, the position inside the row,
+# 0 to 767 (the labels over the three blocks are positions); each value is drawn in its
+# channel's colour, as bright as the pixel (the colour bars: pixel values, 0 to 1). Look for
+# the three blocks of 256 positions, and for the darker band at the bottom: the lower rows
+# of the grid are her dark jacket (the printed means say how much darker).
 
 # %%
 first = patches[0, :grid_w].reshape(grid_w, C, P, P)  # rows 0..13 back into (C, P, P) tiles
@@ -162,12 +172,14 @@ plt.show()
 # random at the scale a fresh model starts with (std 0.02); training would learn it. Because
 # every patch is a row, **one** matrix product embeds all of them:
 # (B, N, C·P·P) @ (C·P·P, D) → (B, N, D). The seed tutorial calls this the "naive" way.
-#
+
+# %% [markdown]
 # Which D? ViT-B uses D = 768, and for ViT-B/16 that is *also* C·P·P = 3·16·16 = 768. A
 # coincidence, not a rule, and a confusing one: E would be a square (768, 768) matrix, and no
 # shape could tell you whether an axis holds a patch's pixel values or its embedding. So until
 # section 7 we use D = 192, the width of ViT-Ti (Touvron et al. 2021, DeiT): in every shape
-# below, 768 means "values of one patch" and 192 means "numbers of one token".
+# below, 768 means "values of one patch" and 192 means "numbers of one token". Look for 192
+# in the shape of the tokens.
 
 # %%
 D = 192  # ViT-Ti's width; kept apart from C·P·P = 768 on purpose
@@ -236,7 +248,8 @@ assert_same("by hand == toy_tokens[0, 0, 0]", by_hand, toy_tokens[0, 0, 0])
 # Two steps: transpose, so that column d becomes row d, (C·P·P, D) → (D, C·P·P); then reshape
 # each row into (C, P, P). The trap is the transpose: `E.reshape(D, C, P, P)` alone has the
 # same number of entries, so it succeeds and gives the same shape, with the wrong numbers.
-#
+
+# %% [markdown]
 # To see where every weight lands, fill a toy-sized E (48, 8) with its own addresses: entry
 # (k, d) holds 8k + d, so any number says which row k and which column d it came from. In the
 # picture, a filter's number is its row k of E and its colour is its column d. Look for one
@@ -320,23 +333,30 @@ print("hand-made maps:", tuple(hand_maps.shape), "= (B, D, H/P, W/P)")
 assert_same("brightness map == 16x16 average pooling", hand_maps[0, 0], F.avg_pool2d(photo.mean(1), P)[0])
 
 # %% [markdown]
-# Here are the three maps next to the photo, one cell per patch. Look for the face coming out
-# warm (red) in the red-minus-blue map and the sky on the right cold (blue); the two printed
-# values are those cells.
+# Here are the three maps next to the photo, one cell per patch; in the two signed maps white
+# is 0. Red minus blue: look for the face coming out warm (red) and the sky on the right cold
+# (blue). Left minus right is about 0 wherever a patch is flat, as in the sky and the jacket;
+# where it is not, its sign says which half is brighter. Look for the white collar: blue at
+# its left edge (dark jacket in the left half of the patch), red at its right edge. The black
+# boxes mark the four printed cells.
 
 # %%
 face, sky = hand_maps[0, 2, 5, 6], hand_maps[0, 2, 0, 12]  # patch 76 (cheek) and patch 12 (sky)
+left, right = hand_maps[0, 1, 9, 5], hand_maps[0, 1, 9, 8]  # patches 131 and 134: the collar's edges
+flat = hand_maps[0, 1, :8, 11:].abs().max()  # left minus right over the sky on the right
 print(f"red minus blue: face (grid row 5, col 6) {face:.4f}, sky (row 0, col 12) {sky:.4f}")
-assert face > 0 > sky
-titles = ["dimension 0: brightness", "dimension 1: left minus right", "dimension 2: red minus blue"]
+print(f"left minus right: collar (row 9) col 5 {left:.4f}, col 8 {right:.4f}; sky, at most {flat:.4f}")
+assert face > 0 > sky and left < 0 < right and flat < min(-left, right) / 20
+boxes = {"brightness": [], "left minus right": [(9, 5), (9, 8)], "red minus blue": [(5, 6), (0, 12)]}
 fig, axes = plt.subplots(1, 4, figsize=(10.4, 3.0), dpi=80, layout="constrained")
 show_image(photo, axes[0], title="image, 224 x 224")
-for ax, name, values in zip(axes[1:], titles, hand_maps[0], strict=True):
-    lim = values.abs().max().item()  # a signed map: white = 0, blue below, red above
-    style = {"cmap": "coolwarm", "vmin": -lim, "vmax": lim} if "minus" in name else {"cmap": "gray"}
-    fig.colorbar(ax.imshow(values, **style), ax=ax, fraction=0.046, pad=0.03)
+for d, (ax, name) in enumerate(zip(axes[1:], boxes, strict=True)):
+    style = {"cmap": "coolwarm", "norm": CenteredNorm()} if d else {"cmap": "gray"}  # signed: white = 0
+    fig.colorbar(ax.imshow(hand_maps[0, d], **style), ax=ax, fraction=0.046, pad=0.03)
+    for r, c in boxes[name]:  # the printed cells
+        ax.add_patch(plt.Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=1.5))
     ax.set(xticks=[], yticks=[])
-    ax.set_title(f"{name}\n14 x 14", fontsize=10)
+    ax.set_title(f"dimension {d}: {name}\n14 x 14", fontsize=10)
 fig.suptitle("three hand-made filters: each output dimension is a 14 x 14 map, one value per patch")
 plt.show()
 
@@ -381,9 +401,11 @@ assert_same(
 # ## 7. The module the next notebooks use
 #
 # Three ways, one result. The model uses the conv way, wrapped as `vit_steps.PatchEmbed`: an
-# `nn.Conv2d` named `proj` (the name timm and other ViT code use), with a bias of D numbers.
-# Its weight is the kernel; `kernel_to_weight` turns it back into E. We build it at ViT-B/16's
-# size, D = 768. Look for the parameter count and the `True`.
+# `nn.Conv2d` named `proj` (the name timm and other ViT code use). Eq. 1's x_p E has no bias,
+# but the patch conv in timm and in the authors' code has one, D numbers added to every
+# token, and so does ours. Its weight is the kernel; `kernel_to_weight` turns it back into E.
+# We build it at ViT-B/16's size, D = 768. Look for the parameter count and the `True`: the
+# module is the unfold way plus that bias.
 
 # %%
 torch.manual_seed(0)  # PatchEmbed draws its initial weights
@@ -565,11 +587,12 @@ answer = None  # your answer: (n, k)
 check("01.1", answer)
 
 # %% [markdown]
-# ### Exercise 2: the paper's order, P²·C
+# ### Exercise 2: channels last, the order (P, P, C)
 #
-# The paper writes a flattened patch as P²·C: pixel by pixel, the channels of each pixel
-# together, the order (P, P, C). Some code (lucidrains' `vit.py`, for instance) cuts patches
-# that way. Write `patches_ppc(images, P)`, which cuts any (B, C, H, W) batch into (P, P, C)
+# The paper's P²·C says how many numbers a patch has, not in which order. The authors' JAX
+# code (images stored (B, H, W, C), a (P, P, C, D) kernel) and lucidrains' `vit-pytorch`
+# (einops `(p1 p2 c)`) take a patch pixel by pixel, the channels of each pixel together: the
+# order (P, P, C). Write `patches_ppc(images, P)`, which cuts any (B, C, H, W) batch into (P, P, C)
 # patches with reshape/permute, and give `check` the function. Then, on the toy, rearrange
 # the rows of `toy_E` so that the embedding equals `toy_tokens`. What do you get if you keep
 # `toy_E` as it is?

@@ -27,8 +27,9 @@ plt.show()
 #   to the batch without a copy, and prepend it: (B, N, D) -> (B, N+1, D).
 # - You will be able to explain why the token's gradient is the sum of the per-image
 #   gradients.
-# - You will be able to tell a learned query (what the token becomes inside the encoder)
-#   from a fixed average (GAP).
+# - You will be able to say how GAP's fixed weights (1/N for every patch) differ from
+#   weights that depend on the image and that training can shape: what the token gets
+#   inside the encoder (notebook 04 builds the mechanism, attention).
 # - You will be able to spot a tensor that only *looks* learnable: one that is not in
 #   `parameters()` or `state_dict()`, so no optimizer ever updates it.
 
@@ -38,7 +39,7 @@ import copy
 import torch
 from torch import nn
 
-from vit_steps import Block, PatchEmbed, new_cls_token, prepend_cls_token
+from vit_steps import Block, PatchEmbed, VisionTransformer, new_cls_token, prepend_cls_token
 from vit_steps.course import plotting  # the figures, e.g. plotting.show_token_rows
 from vit_steps.course.compare import assert_same, rounded
 from vit_steps.course.data import grace_hopper
@@ -58,7 +59,10 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # - **average** the N patch outputs, as a CNN averages its last feature map: global average
 #   pooling (GAP);
 # - **add a token** that belongs to no patch, let the encoder write into it, and read only
-#   that. This is BERT's [CLS] token, and ViT's choice. The paper, section 3.1:
+#   that. This is BERT's [CLS] token, and ViT's choice.
+
+# %% [markdown]
+# The paper, section 3.1:
 #
 # > "Similar to BERT's [class] token, we prepend a learnable embedding to the sequence of
 # > embedded patches ($z_0^0 = x_\text{class}$), whose state at the output of the Transformer
@@ -69,7 +73,8 @@ torch.set_printoptions(precision=4, sci_mode=False)
 #
 # So the token is row 0 of the sequence. In the encoder every token can read every other
 # token, so row 0 can gather what the whole image says. Section 4 compares it with GAP.
-#
+
+# %% [markdown]
 # Our batch: B = 4 versions of the Grace Hopper photo, cut and embedded with ViT-B/16's
 # sizes (patch 16, D = 768). Look for N = 14 · 14 = 196 patches per image, and for how
 # long a flattened readout would be next to the D numbers of the other two.
@@ -186,26 +191,31 @@ plt.show()
 # pushes the shared token a little, and the token moves by the sum.
 #
 # To check it, we stand in for "the rest of the network" with a small nonlinear function
-# of each image's whole sequence, and compare the batch gradient with the gradients of
-# the images one at a time. Look for a gradient of shape (1, 1, D) and `True`. A loss that
-# *averages* over the batch instead (`nn.CrossEntropyLoss` does by default) gives the
-# average of the per-image gradients: look for a gradient B = 4 times smaller.
+# that turns each image's whole sequence into 10 class scores, and score them with the
+# cross-entropy loss against made-up labels. Then we compare the batch gradient with the
+# gradients of the images one at a time. Look for a gradient of shape (1, 1, D) and two
+# `True`s: with the per-image losses summed (`reduction="sum"`), the token gets the sum of
+# the per-image gradients; with `nn.CrossEntropyLoss()` as it comes, which averages over
+# the batch, it gets their average, B = 4 times smaller.
 
 # %%
 torch.manual_seed(3)  # the stand-in network's random weights
-rest = nn.Sequential(nn.Linear(D, 16), nn.Tanh(), nn.Linear(16, 1))  # any per-image function
+rest = nn.Sequential(nn.Linear(D, 16), nn.Tanh(), nn.Linear(16, 10))  # any per-image function
+labels = torch.tensor([3, 1, 4, 1])  # made-up classes, one per image
 
 
-def loss_of(tokens):
-    return rest(prepend(tokens, cls_token)).mean(dim=(1, 2)).sum()  # sum of per-image losses
+def token_grad(loss_fn, tokens, labels):
+    logits = rest(prepend(tokens, cls_token)).mean(dim=1)  # (B, 10): 10 class scores per image
+    return torch.autograd.grad(loss_fn(logits, labels), cls_token)[0]  # (1, 1, D)
 
 
-batch_grad = torch.autograd.grad(loss_of(patches), cls_token)[0]
-one_at_a_time = [torch.autograd.grad(loss_of(patches[i : i + 1]), cls_token)[0] for i in range(B)]
+summed = nn.CrossEntropyLoss(reduction="sum")
+per_image_sum = sum(token_grad(summed, patches[i : i + 1], labels[i : i + 1]) for i in range(B))
+batch_grad = token_grad(summed, patches, labels)
 print("gradient shape:", tuple(batch_grad.shape), "(the token's own shape)")
-assert_same("batch gradient == sum of per-image gradients", batch_grad, sum(one_at_a_time))
-mean_grad = torch.autograd.grad(loss_of(patches) / B, cls_token)[0]  # the batch-mean loss
-print(f"with the batch-mean loss: {(batch_grad.norm() / mean_grad.norm()).item():.4f} times smaller")
+assert_same("summed loss: batch gradient == sum of per-image gradients", batch_grad, per_image_sum)
+mean_grad = token_grad(nn.CrossEntropyLoss(), patches, labels)  # default: reduction="mean"
+assert_same("default loss: batch gradient == their average", mean_grad, per_image_sum / B)
 
 # %% [markdown]
 # ## 4. CLS token or average pooling?
@@ -216,16 +226,20 @@ print(f"with the batch-mean loss: {(batch_grad.norm() / mean_grad.norm()).item()
 #
 # - CLS: `z[:, 0]`, row 0;
 # - GAP: `z[:, 1:].mean(dim=1)`, the average of the N patch rows.
-#
+
+# %% [markdown]
 # Before the encoder, row 0 is just the token: the same for every image, so it knows
 # nothing yet. It becomes an image summary only after attention lets it read the patches.
-# As a preview we pass the batch through one encoder block from `vit_steps` (built in
-# notebook 04). Look for: before, the CLS rows are equal and the GAP rows are not; after
-# one block, the CLS rows differ too.
+# As a preview we pass the batch through one encoder **block**, `vit_steps.Block`: one
+# layer of the encoder, in which every token takes in a weighted mix of all the tokens
+# (attention), then each token, on its own, goes through one small network shared by all
+# (notebook 04 builds it).
+# Look for: before, the CLS rows are equal and the GAP rows are not; after one block,
+# the CLS rows differ too.
 
 # %%
 torch.manual_seed(4)  # the block's random weights
-block = Block(dim=D, heads=12, mlp_dim=4 * D)  # one encoder block with ViT-B's sizes
+block = Block(dim=D, heads=12, mlp_dim=4 * D)  # ViT-B's sizes; heads: see section 4.2
 with torch.no_grad():
     z1 = block(z0)  # (B, N+1, D)
 cls_readout = z0[:, 0]  # (B, D)
@@ -267,7 +281,8 @@ plt.show()
 # to 1, and the readout is the weighted average of the patch tokens:
 #
 # $$w_i = \mathrm{softmax}_i\!\left(\frac{x_i \cdot q}{\sqrt{D}}\right), \qquad \text{readout} = \sum_{i=1}^{N} w_i\, x_i$$
-#
+
+# %% [markdown]
 # With q = 0 every score is 0, every weight is exactly 1/N, and the readout *is* GAP. Any
 # other q weights the patches unequally, and training chooses q: that is what a learned
 # token can do and an average cannot. With nothing trained yet, we stand in for a learned
@@ -294,8 +309,10 @@ for label, w in (("q = 0   ", flat[0]), ("q = face", face_weights[0])):  # the p
 
 # %% [markdown]
 # The same weights on the photo, as multiples of GAP's 1/N. Look for a flat map on the
-# left, every patch 1/N, and on the right most of the weight on the face and on a few
-# other light patches.
+# left, every patch 1/N, and on the right bright patches on the face and on a few other
+# light spots. The face is not bright only because the query came from one of its
+# patches: the cell prints the share of the weight on the *other* patches of the face
+# (rows 3-8, columns 4-9), next to the share GAP gives them.
 
 # %%
 maps = {"q = 0: GAP, every patch 1/N": N * flat[0].reshape(14, 14)}
@@ -305,26 +322,60 @@ both = {"": torch.stack(list(maps.values()))}  # (2, 14, 14): one row of two map
 label, photos = "weight × N  (1 = GAP's 1/N)", photo.expand(2, -1, -1, -1)
 fig = plotting.show_patch_weights(photos, both, list(maps), label, size=3.2, originals=False)
 fig.suptitle(title)
-assert torch.allclose(maps["q = 0: GAP, every patch 1/N"], torch.ones(14, 14))
-row, col = divmod(face_weights[0].argmax().item(), 14)
-assert 3 <= row <= 8 and 4 <= col <= 9, f"the heaviest patch ({row}, {col}) should be on the face"
+face = torch.zeros(14, 14, dtype=torch.bool)
+face[3:9, 4:10] = True  # the face: rows 3-8, columns 4-9 of the grid
+face[5, 6] = False  # leave out the query's own patch
+share, even = face_weights[0][face.flatten()].sum(), face.sum() / N
+print(f"the other {face.sum()} face patches hold {share:.0%} of the weight; GAP gives them {even:.0%}")
+assert share > 2 * even, "the face query favours the rest of the face, not only its own patch"
 plt.show()
 
 # %% [markdown]
-# Inside the encoder the query is not made by hand: each of the 12 heads computes it from
-# the token, $q = W_q\,\mathrm{LN}(x_\text{class})$, and compares it with keys computed from
-# every token. `forward_with_attention` hands back those weights for the block of section
-# 4.1. Look for the CLS row's weights, as multiples of the even share 1/(N+1): uneven
-# already (set by random weights, since nothing is trained), and different from one image
-# to the next, where GAP's are the same 1/N for every image.
+# Inside the encoder the query is not made by hand. The block computes it from the token,
+# $q = W_q\,\mathrm{LN}(x_\text{class})$, and compares it with a **key** made the same way
+# from every token, $k_j = W_k\,\mathrm{LN}(z_j)$: the keys stand where the $x_i$ stood in
+# the formula above. It does this 12 times side by side, in 12 **heads**, each with its own
+# $W_q$ and $W_k$ that give 64 numbers instead of 768 (notebook 04 builds all of it).
+# `forward_with_attention` hands back the weights of the block of section 4.1. Look for
+# the CLS row's weights, as multiples of the even share 1/(N+1): a wide range already,
+# though nothing is trained, and weights that differ from one image to the next, where
+# GAP's are the same 1/N for every image.
 
 # %%
 with torch.no_grad():
     _, attention = block.forward_with_attention(z0)  # (B, heads, N+1, N+1)
-cls_row = attention[:, :, 0]  # (B, heads, N+1): how much row 0 reads from each token
+cls_row = (N + 1) * attention[:, :, 0]  # (B, heads, N+1): row 0's weights, in units of 1/(N+1)
 print("CLS row of the attention:", tuple(cls_row.shape))
-print(f"weights from {(N + 1) * cls_row.min():.2f}/(N+1) to {(N + 1) * cls_row.max():.2f}/(N+1)")
+print(f"D = {D}: weights from {cls_row.min():.2f}/(N+1) to {cls_row.max():.2f}/(N+1)")
 print("the same for the photo and the gray copy:", torch.allclose(cls_row[0], cls_row[3]))
+assert cls_row.max() > 2 * cls_row.min(), "a fresh block at this width is far from even"
+
+# %% [markdown]
+# How uneven a fresh block starts depends on its width D. Each number of a query or a key
+# sums D products of a small random weight and a number of the token, so with weights of
+# a fixed spread the scores grow with D. `vit_steps.VisionTransformer` draws its weights
+# with one spread at every width (σ = 0.02 cut at ±2σ, like the token in section 2.1);
+# the block above has PyTorch's default spread, about as small at D = 768. Notebook 04
+# finds a fresh ViT of width D = 64 attending almost evenly. Here is a fresh
+# `VisionTransformer` (the whole model, which notebooks 03-05 assemble) with one block, at
+# ViT-B's D = 768 and at notebook 04's D = 64, on the photo. Look for the same spread at
+# both widths, a wide range of CLS weights at 768, and one close to 1/(N+1) at 64.
+
+# %%
+one_block = {"image_size": 224, "patch_size": 16, "in_channels": 3, "num_classes": 10, "depth": 1}
+print(f"the block above, D = {D}: weight spread {block.attn.qkv.weight.std():.4f}")
+ranges = {}
+for width, heads, mlp_dim in ((768, 12, 3072), (64, 4, 128)):  # ViT-B; notebook 04's toy ViT
+    torch.manual_seed(0)  # the seed notebook 04 uses for its fresh ViT
+    vit = VisionTransformer(**one_block, dim=width, heads=heads, mlp_dim=mlp_dim)
+    with torch.no_grad():
+        weights = (N + 1) * vit.forward_with_attention(photo)[1][0][:, :, 0]  # block 0's CLS row
+    ranges[width] = weights.min().item(), weights.max().item()
+    spread = vit.blocks[0].attn.qkv.weight.std()
+    print(f"fresh ViT, D = {width}: weight spread {spread:.4f}, CLS weights from", end=" ")
+    print(f"{ranges[width][0]:.2f}/(N+1) to {ranges[width][1]:.2f}/(N+1)")
+assert ranges[768][1] > 2 * ranges[768][0], "wide: uneven from the start"
+assert 0.8 < ranges[64][0] and ranges[64][1] < 1.2, "narrow: within 20% of even, as notebook 04 finds"
 
 # %% [markdown]
 # ### 4.3 Which one to use
@@ -354,6 +405,9 @@ print("the same for the photo and the gray copy:", torch.allclose(cls_row[0], cl
 # `requires_grad=True` makes it *look* learnable. It is not. To see why, we put that line
 # into a small module the way a model would hold it: the seed's toy, 8x8 images with 3
 # channels, patch size 4 (N = 4 patches) and D = 8, built for a batch of `bs = 2`.
+# Why 2: the seed's code sets `bs = 1`, yet the sequences it prints hold two images each,
+# so its outputs come from a run with two. We follow the printed run. With one image per
+# batch, symptom 3 below (each image gets its own token) could not show.
 
 
 # %%
@@ -597,17 +651,14 @@ check("02.3", reaches_cls)
 #
 # - ViT reads its image representation from one extra token, $x_\text{class}$, put in front
 #   of the N patch tokens (eq. 1) and read after the encoder (eq. 4).
-# - The token is one `nn.Parameter` of shape (1, 1, D), started small (σ = 0.02 here, as in
-#   DeiT and MAE). `expand` shows it to every image as a view (stride 0, no copy);
-#   `torch.cat` on dim 1 gives (B, N, D) -> (B, N+1, D).
-# - Because all images share it, its gradient is the sum of the per-image gradients (the
-#   average, with a batch-mean loss).
-# - Before the encoder row 0 is the same for every image; only attention makes it a summary
-#   of the picture. Its query decides how much each patch counts, where global average
-#   pooling counts every patch 1/N. The paper found both readouts about equally good once
-#   each has its own learning rate (Appendix D.3); many later ViTs use GAP.
-# - The seed's `torch.randn(bs, 1, D, requires_grad=True)` is not a parameter: it is missing
-#   from `parameters()` and `state_dict()`, works for one batch size only, gives each slot its
-#   own token, and never moves under an optimizer. Register it as an `nn.Parameter`.
+# - The token is one `nn.Parameter` (1, 1, D), started small (σ = 0.02, as in DeiT and MAE),
+#   shown to every image by `expand` as a view; `torch.cat` gives (B, N+1, D).
+# - All images share it, so its gradient is the sum of theirs (the average, with a mean loss).
+# - Before the encoder row 0 is the same for every image; attention makes it a summary whose
+#   weights depend on the image (GAP: 1/N each), uneven from the start at D = 768, not at
+#   D = 64. With tuned learning rates both readouts do about as well (Appendix D.3).
+# - The seed's `torch.randn(bs, 1, D, requires_grad=True)` is not a parameter: missing from
+#   `parameters()` and `state_dict()`, tied to one batch size, one token per slot, never
+#   moved by an optimizer. Register it as an `nn.Parameter`.
 #
 # Next: [03 · Position embedding](03_position_embedding.ipynb)

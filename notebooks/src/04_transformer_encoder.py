@@ -6,9 +6,10 @@
 # tokens finally talk to each other. Here you build it from scratch, one piece at a time:
 # scaled dot-product attention, multi-head attention, the MLP with GELU, and the pre-norm
 # block that puts them together. Each piece is checked equal to the torch built-in it
-# mirrors. Then you look at attention on a real photo, count what attention costs in memory
-# and in compute, and take apart the seed tutorial's one line,
-# `nn.TransformerEncoderLayer(d_model=8, nhead=4)`, which hides five surprises.
+# mirrors. Then you look at attention on a real photo and take apart the seed tutorial's one
+# line, `nn.TransformerEncoderLayer(d_model=8, nhead=4)`, which hides five surprises. Three
+# optional deep dives close the notebook: why a one-hot softmax stops learning, what
+# attention costs, and how the scale of a deep stack drifts.
 
 # %%
 import matplotlib.pyplot as plt
@@ -27,11 +28,13 @@ plt.show()
 #   the $\sqrt{d}$ is there (with the number that shows it);
 # - split one fused `qkv` projection into heads with a reshape and a permute, and load the
 #   same weights into `nn.MultiheadAttention`;
-# - build ViT's pre-norm block (the paper's eq. 2-3) with an exact-GELU MLP, and match it with
-#   `nn.TransformerEncoderLayer`;
-# - read an attention map, and work out how attention's memory and compute grow with the
-#   number of tokens, and which part of a block does most of the work;
+# - build ViT's pre-norm block (the paper's eq. 2-3) with a GELU MLP, say which GELU each
+#   codebase uses, and match the block with `nn.TransformerEncoderLayer`;
+# - read an attention map, and say why a fresh ViT attends evenly at D = 64 but not at 768;
 # - spot the five defaults of `nn.TransformerEncoderLayer` that do not fit ViT.
+#
+# Optional: the three **deep dives** before the exercises (the softmax's gradient, attention's
+# cost, a deep stack's scale). A workshop can skip them; no other cell needs them.
 
 # %%
 import math
@@ -60,8 +63,10 @@ torch.set_printoptions(precision=4, sci_mode=False)
 # %% [markdown]
 # ## 1. The input: the tokens $z_0$
 #
-# We start from the seed's toy: two 8×8 RGB images, patch size 4, so 4 patches each, embedded
-# into D = 8 numbers, plus the CLS token, plus positions. This is the paper's eq. 1:
+# We start from the seed's toy: 8×8 RGB images, patch size 4, so 4 patches each, embedded
+# into D = 8 numbers, plus the CLS token, plus positions. The seed's code sets `bs = 1`, one
+# image, yet the tensors it prints hold two. We take two, like its printouts: a batch of two
+# is what exposes pitfall 1 below. This is the paper's eq. 1:
 #
 # $$z_0 = [x_\text{class};\, x_p^1 E;\, \dots;\, x_p^N E] + E_{pos}$$
 #
@@ -133,13 +138,16 @@ print(rounded(weights[0]))
 # %% [markdown]
 # ### Why divide by $\sqrt{d}$?
 #
-# If the entries of q and k are roughly independent with variance 1, then $q \cdot k$ is a
-# sum of d such products, so its variance is d and its standard deviation is $\sqrt{d}$.
-# Vaswani et al. (2017, section 3.2.1) give the reason for the scaling: they suspect that
-# for large d "the dot products grow large in magnitude, pushing the softmax function into
-# regions where it has extremely small gradients". Two things to see, then: big scores make
-# the softmax nearly one-hot, and a nearly one-hot softmax passes almost no gradient.
-#
+# If the entries of q and k are independent with mean 0 and variance 1, then $q \cdot k$ is a
+# sum of d products of mean 0 and variance 1, so its variance is d and its standard
+# deviation $\sqrt{d}$. Vaswani et al.'s footnote assumes both: with a mean μ in every entry,
+# $q \cdot k$ would have mean $d\mu^2$ and variance $d(1 + 2\mu^2)$. In their section 3.2.1
+# (2017) they give the reason for the scaling: they suspect that for large d "the dot
+# products grow large in magnitude, pushing the softmax function into regions where it has
+# extremely small gradients". Two claims: big scores make the softmax nearly one-hot (shown
+# here), and a nearly one-hot softmax passes almost no gradient (the first deep dive).
+
+# %% [markdown]
 # First the sharpening. The table draws random queries and 197 random keys (ViT-B/16's
 # sequence length) for three head sizes; 64 is ViT-B's $D_h = 768/12$. Look at the spread of
 # the scores: it grows like $\sqrt{d}$ without the scaling and stays near 1 with it. The
@@ -181,68 +189,18 @@ assert raw_w[0] > 0.5 > 0.1 > scaled_w[0]
 plt.show()
 
 # %% [markdown]
-# Now the gradient. For one query, the softmax turns its scores s into weights p. Its
-# Jacobian, $\partial p_i / \partial s_j$, is $J = \mathrm{diag}(p) - p\,p^\top$, and
-# backprop hands the scores $J^\top$ times the gradient that reached the weights. So the
-# size of J (its Frobenius norm, $\|J\|$) says how much gradient gets through to q and k. If
-# p is one-hot, J is exactly zero. Below: our formula checked against autograd, then
-# $\|J\|$ for three softmaxes of 197 keys.
-
-
-# %%
-def softmax_jacobian(scores):
-    """(..., N) scores -> (..., N, N) Jacobian of softmax: J[i, j] = ∂p_i / ∂s_j."""
-    p = scores.softmax(-1)
-    return torch.diag_embed(p) - p.unsqueeze(-1) * p.unsqueeze(-2)
-
-
-s0 = torch.randn(197, generator=torch.Generator().manual_seed(2))
-autograd_j = torch.autograd.functional.jacobian(lambda s: s.softmax(-1), s0)
-assert_same("formula == autograd", softmax_jacobian(s0), autograd_j)
-peaked = torch.zeros(197)
-peaked[0] = 20.0  # one score far above the other 196
-cases = {"all scores equal": torch.zeros(197), "random scores, std 1": s0, "one score 20 above": peaked}
-for name, s in cases.items():
-    print(f"{name:21s} ||J|| = {softmax_jacobian(s).norm():.4f}")
-
-# %% [markdown]
-# The same measure for the queries and keys of the table, without and with the scaling
-# (400 queries per head size). Two columns per case: the median $\|J\|$, and the share of
-# queries whose softmax passes almost nothing ($\|J\| < 0.01$). Look at how the unscaled
-# columns change with d, and how the scaled ones do not.
-
-# %%
-g = torch.Generator().manual_seed(11)
-print("   d    median ||J||: raw  scaled    share ||J|| < 0.01: raw  scaled")
-median, stuck = {}, {}
-for d in (8, 64, 512):
-    raw = torch.randn(400, d, generator=g) @ torch.randn(197, d, generator=g).T
-    norms = [softmax_jacobian(s).norm(dim=(-2, -1)) for s in (raw, raw / math.sqrt(d))]
-    median[d] = [n.median().item() for n in norms]
-    stuck[d] = [(n < 0.01).float().mean().item() for n in norms]
-    print(f"{d:4d}   {median[d][0]:18.4f}  {median[d][1]:6.4f}   {stuck[d][0]:21.0%}  {stuck[d][1]:6.0%}")
-assert median[512][0] < 0.2 * median[512][1] and stuck[512][0] > 0.3  # raw: the gradient is gone
-assert max(stuck[d][1] for d in stuck) == 0  # scaled: no query is stuck, whatever d
-assert max(m[1] for m in median.values()) < 1.2 * min(m[1] for m in median.values())
-
-# %% [markdown]
-# Read the raw columns from top to bottom. At d = 8 a somewhat sharper softmax passes even
-# *more* gradient than a soft one; the trouble starts when the scores get large. By d = 64,
-# ViT-B's head size, some queries are already stuck, and at d = 512 the median query passes
-# almost nothing: its q and k would barely learn. With the $1/\sqrt{d}$ scaling every head
-# size starts in the same place.
-
-# %% [markdown]
 # ## 3. Multi-head self-attention
 #
 # One softmax can only make one weighted average per token. Multi-head attention runs H of
 # them side by side, each on its own slice of size $d = D/H$, and mixes their outputs with a
 # last Linear. In the paper's words (Appendix A, eq. 8), MSA "run[s] k self-attention
 # operations, called 'heads', in parallel, and project[s] their concatenated outputs", with
-# $D_h$ "typically set to D/k":
+# $D_h$ "typically set to D/k". That is the paper's k, the number of heads, just after k was
+# the key; we write H:
 #
-# $$\mathrm{MSA}(z) = [\mathrm{SA}_1(z);\, \mathrm{SA}_2(z);\, \dots;\, \mathrm{SA}_k(z)]\, U_{msa}$$
-#
+# $$\mathrm{MSA}(z) = [\mathrm{SA}_1(z);\, \mathrm{SA}_2(z);\, \dots;\, \mathrm{SA}_H(z)]\, U_{msa}$$
+
+# %% [markdown]
 # All heads' q, k and v come from **one** Linear D → 3D, called `qkv` in timm (PyTorch Image
 # Models, the library where most pretrained ViTs live, whose names we keep). Its output is
 # read as (3, H, d): first q, then k, then v, each split into H heads. A permute brings the
@@ -318,7 +276,8 @@ for part, ours, theirs in [("output", msa_out, torch_out), ("weights", msa_weigh
 # Each head has its own map. Below are the four heads of the first toy image: rows are
 # queries, columns are keys, and each row sums to 1. The colour scale spans exactly the
 # weights shown; its bar shows that they all stay near 1/5 = 0.2. The projections are
-# random, so the patterns mean nothing yet; what matters is that the heads differ.
+# random, so the patterns mean nothing yet; what matters is that the heads differ, each
+# computed from its own d = 2 columns of q and of k (the cell checks head 1's).
 
 # %%
 maps = msa_weights[0].detach()  # (H, N+1, N+1)
@@ -333,8 +292,9 @@ for h, ax in enumerate(axes):
 axes[0].set_ylabel("query", fontsize=9)
 fig.colorbar(image, ax=axes, shrink=0.9, label="attention weight")
 fig.suptitle("Four heads of one toy image: four different maps, every weight near 0.2", fontsize=11)
-assert torch.allclose(maps.sum(-1), torch.ones(4, 5))
-assert (maps[0] - maps[1]).abs().max() > 0.01  # heads really differ
+q_all, k_all, _ = msa.qkv(tokens[0]).detach().split(8, dim=-1)  # (N+1, D) each: [q; k; v]
+head_1 = (q_all[:, 2:4] @ k_all[:, 2:4].T / math.sqrt(2)).softmax(-1)  # head 1: columns 2 and 3
+assert torch.allclose(maps[1], head_1, atol=1e-6) and (maps[0] - maps[1]).abs().max() > 0.01
 plt.show()
 
 # %% [markdown]
@@ -345,20 +305,28 @@ plt.show()
 # with a GELU non-linearity." GELU weighs x by the chance that a standard normal is below
 # it, $\mathrm{GELU}(x) = x\,\Phi(x) = \tfrac{x}{2}\,(1 + \mathrm{erf}(x/\sqrt{2}))$.
 #
-# ViT uses this exact (erf) form, which is torch's default. The tanh formula is an
-# approximation; look at how small, but not zero, its difference is.
+# The paper names no variant, and the codebases differ. The authors' Flax code calls
+# `nn.gelu`, whose default is the tanh approximation,
+# $\tfrac{x}{2}\,(1 + \tanh(\sqrt{2/\pi}\,(x + 0.044715\,x^3)))$. timm, torch's default and
+# `vit_steps` use the exact (erf) form. Below, both written out and checked against torch;
+# look at the largest difference between them over x in [-6, 6]: small, but not zero.
 
 
 # %%
 def gelu(x):
-    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))  # x times the normal CDF at x
+    return 0.5 * x * (1 + torch.erf(x / math.sqrt(2)))  # exact: x times the normal CDF at x
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x**3)))  # Flax's default
 
 
 xs = torch.linspace(-6, 6, 1201)
-assert_same("gelu == F.gelu", gelu(xs), F.gelu(xs))
-assert_same("gelu == nn.GELU()", gelu(xs), nn.GELU()(xs))
-tanh_gap = (gelu(xs) - F.gelu(xs, approximate="tanh")).abs().max()
-print(f"largest gap to the tanh approximation: {tanh_gap:.4f}")
+assert_same("exact gelu == nn.GELU(), as in timm", gelu(xs), nn.GELU()(xs))
+assert_same("gelu_tanh == F.gelu(approximate='tanh')", gelu_tanh(xs), F.gelu(xs, approximate="tanh"))
+gap = (gelu(xs) - gelu_tanh(xs)).abs()
+print(f"largest |exact - tanh| on [-6, 6]: {gap.max() * 1e4:.1f}e-4, near |x| = {xs[gap.argmax()].abs():.1f}")
+assert 1e-4 < gap.max() < 1e-3
 
 # %% [markdown]
 # GELU next to ReLU. Look left of zero: GELU dips slightly below zero (the printed line
@@ -416,7 +384,8 @@ print("in:", tuple(tokens.shape), " out:", tuple(mlp(tokens).shape))
 # block." LN, **LayerNorm** (Ba et al., 2016), works on each token on its own: it subtracts
 # the mean of the token's D numbers, divides by their standard deviation, then multiplies
 # by a learned weight and adds a learned bias (one of each per feature).
-#
+
+# %% [markdown]
 # Here it is from scratch, checked against `nn.LayerNorm` with random weights. The small
 # eps added to the variance keeps a token whose numbers are all alike from a division by
 # zero; ViT's LayerNorms use eps = 1e-6 (torch's default is 1e-5). Look at the two printed
@@ -511,40 +480,60 @@ with torch.no_grad():
     assert_same("... and its fast path", block(tokens), torch_layer.eval()(tokens))
 
 # %% [markdown]
-# The encoder is L such blocks in a row (the seed used 6; ViT-B uses 12), then one last
-# LayerNorm (eq. 4, $y = \mathrm{LN}(z_L^0)$, applied in notebook 05's head). Each block
-# has its own weights. The shape never changes: (B, N+1, D) in, (B, N+1, D) out.
+# The encoder is L such blocks in a row (the seed used 6; ViT-B uses 12), each with its own
+# weights, and then one last LayerNorm. That LayerNorm is the encoder's own, applied to every
+# token: so in the authors' code (`encoder_norm`), in timm and in `vit_steps`. The paper's
+# eq. 4, $y = \mathrm{LN}(z_L^0)$, reads its output at the CLS token, row 0, which is what
+# notebook 05's head takes. LayerNorm works on each token alone, so normalising all rows and
+# then taking row 0 is the same as normalising row 0: look for `True`. The shape never
+# changes, (B, N+1, D) in and out; y is (B, D).
 
 # %%
 encoder = nn.Sequential(*[EncoderBlock(dim=8, heads=4, mlp_dim=32) for _ in range(6)])
-final_norm = nn.LayerNorm(8, eps=1e-6)
+final_norm = nn.LayerNorm(8, eps=1e-6)  # the encoder's last LayerNorm
 z_L = encoder(tokens)
-print("z_0:", tuple(tokens.shape), "-> z_L:", tuple(z_L.shape), "-> LN:", tuple(final_norm(z_L).shape))
+encoded = final_norm(z_L)  # every token normalised: (B, N+1, D)
+y = encoded[:, 0]  # eq. 4 reads row 0, the CLS token: (B, D)
+print("z_0:", tuple(tokens.shape), "-> z_L:", tuple(z_L.shape), "-> LN:", tuple(encoded.shape))
+print("y = LN(z_L)[:, 0]:", tuple(y.shape), "= (B, D)")
+assert_same("LN(z_L)[:, 0] == LN(z_L[:, 0])", y, final_norm(z_L[:, 0]))
 print("parameters per block:", sum(p.numel() for p in encoder[0].parameters()))
 
 # %% [markdown]
 # ## 6. Attention on a photo
 #
-# What does attention look at in a real image? An untrained ViT is no help: its projections
-# start with small random weights, so every score is near 0 and every query spreads its
-# attention almost evenly. Look at the largest and smallest weight in a fresh ViT's first
-# block, next to uniform 1/197.
+# What does attention look at in a real image? An untrained ViT is no help, but how evenly
+# it spreads its attention depends on its width. A fresh `VisionTransformer` starts every
+# Linear weight small and of a fixed size (std 0.02, as in timm), and LayerNorm gives each
+# token entries of variance 1, so a query's and a key's entries have a variance that grows
+# with D, and so does the spread of the scores. Below, the first block of two fresh ViTs on
+# the photo: D = 64 with 4 heads (our small one), and ViT-B's D = 768 with 12 heads. Look at
+# each one's smallest and largest weight, in units of uniform 1/(N+1) = 1/197, and at the
+# spread of the scores in a row.
 
 # %%
-torch.manual_seed(0)  # the fresh ViT's initial weights
+torch.manual_seed(0)  # the fresh ViTs' initial weights
 photo = grace_hopper(224)  # (1, 3, 224, 224) in [0, 1]
-vit = VisionTransformer(
-    image_size=224, patch_size=16, in_channels=3, num_classes=10, dim=64, depth=1, heads=4, mlp_dim=128
-)
-with torch.no_grad():
-    _, attentions = vit.forward_with_attention(photo)
-w = attentions[0]  # (B, H, N+1, N+1) of block 0
-print("weights:", tuple(w.shape))
-print(f"largest {w.max():.4f}, smallest {w.min():.4f}, uniform {1 / 197:.4f}")
-assert w.max() < 1.2 / 197 and w.min() > 0.8 / 197  # every weight within 20% of uniform
+# One block; its MLP comes after the attention we read, so a small one changes nothing here.
+config = dict(image_size=224, patch_size=16, in_channels=3, num_classes=10, depth=1, mlp_dim=64)
+weight_range, score_spread = {}, {}
+for width, heads in [(64, 4), (768, 12)]:
+    vit = VisionTransformer(**config, dim=width, heads=heads)
+    with torch.no_grad():
+        w = vit.forward_with_attention(photo)[1][0] * 197  # block 0, (1, H, N+1, N+1), in units of 1/197
+    weight_range[width], score_spread[width] = (w.min(), w.max()), w.log().std(-1).mean()
+    print(f"D = {width:3d}: weights from {w.min():.2f}/197 to {w.max():.2f}/197,", end=" ")
+    print(f"scores' spread in a row {score_spread[width]:.4f}")  # log w = the score - one number per row
+assert 0.8 < weight_range[64][0] and weight_range[64][1] < 1.2  # D = 64: within 20% of uniform
+print(f"spread at D = 768 / spread at D = 64: {score_spread[768] / score_spread[64]:.1f}")
+assert weight_range[768][0] < 0.5 and weight_range[768][1] > 2  # ViT-B's width: already uneven
 
 # %% [markdown]
-# So we make one **hand-made head**, not a learned one: its queries and keys are the
+# At D = 64 every weight is close to 1/197. At ViT-B's width, 12 times as wide, the same
+# kind of initial weights spread the scores about 12 times as much (the last line), and a
+# fresh block is already uneven (notebook 02 saw this too): uneven at random, though, not
+# about the picture. So to see what attention can
+# do we make one **hand-made head**, not a learned one: its queries and keys are the
 # patches' own pixels (q = k = pixels). Each patch is its 768 pixel values (16×16×3); we
 # subtract the average patch, so that what all patches share does not count, and scale
 # each vector to length 1. Then $q_i \cdot k_j$ is the cosine similarity of two patches.
@@ -566,7 +555,7 @@ print("weights:", tuple(photo_weights.shape), "= (N, N)")
 
 # %% [markdown]
 # Three query patches (cyan boxes), a row each: on the face, on the blue background and on
-# the dark uniform. The colour over the photo is where each query puts its attention, on the
+# her dark jacket. The colour over the photo is where each query puts its attention, on the
 # 14×14 grid; the larger the weight, the brighter. Each row has its own colour bar, from 0 to
 # the largest weight on any *other* patch: a query matches itself best, so its own box may
 # saturate, and a scale set by it would leave the rest dark. Look at where the bright
@@ -575,11 +564,11 @@ print("weights:", tuple(photo_weights.shape), "= (N, N)")
 # (the face, the background right of her, the bottom four rows of the grid).
 
 # %%
-queries = {"face": (6, 6), "background": (2, 11), "uniform": (13, 5)}  # (row, col) on the grid
+queries = {"face": (6, 6), "background": (2, 11), "jacket": (13, 5)}  # (row, col) on the grid
 regions = {  # (rows, cols) of the grid that make up each query's region
     "face": (slice(4, 9), slice(4, 10)),
     "background": (slice(0, 9), slice(9, 14)),
-    "uniform": (slice(10, 14), slice(0, 14)),
+    "jacket": (slice(10, 14), slice(0, 14)),
 }
 # Each query's row of weights on the 14×14 grid, as a batch of one image.
 heats = {name: photo_weights[r * 14 + c].reshape(1, 14, 14) for name, (r, c) in queries.items()}
@@ -590,88 +579,6 @@ for ax, (name, heat) in zip(fig.axes[:3], heats.items(), strict=True):  # the pa
     assert share > 0.5 and heat.max() < 0.5  # mostly its own region, but not just itself
 fig.suptitle(f"A hand-made head (q = k = pixels, τ = {temperature}):\nlike attends to like", fontsize=11)
 plt.show()
-
-# %% [markdown]
-# ## 7. The cost of attention: memory and compute
-#
-# Each head compares every token with every other, so it builds an N×N matrix per image. At
-# 224 pixels the number of tokens is $N = (224/P)^2 + 1$; halve the patch size and N grows
-# 4 times, the matrix 16 times. The table counts one image, one block, 12 heads, float32
-# (4 bytes); the last column is a batch of 64 through 12 blocks, as in training ViT-B.
-#
-# Each row is also checked on a real ViT-B attention layer (D = 768, 12 heads), built on
-# torch's `meta` device: meta tensors have shapes and no data, so the layer hands back its
-# weights' exact shape and size without computing or storing anything.
-
-# %%
-with torch.device("meta"):  # shapes only: nothing is computed or stored
-    b16_attention = Attention(dim=768, heads=12)
-print(" P  tokens N   entries N²   12 heads (MB)   64 images x 12 blocks (GB)")
-tokens_at = {}
-for p in (32, 16, 8):
-    n = tokens_at[p] = (224 // p) ** 2 + 1
-    mb = 12 * n * n * 4 / 1e6  # 12 heads, 4 bytes per float32 weight
-    _, meta_weights = b16_attention.forward_with_attention(torch.zeros(1, n, 768, device="meta"))
-    assert tuple(meta_weights.shape) == (1, 12, n, n) and meta_weights.element_size() == 4
-    print(f"{p:2d}  {n:8d}  {n * n:11,d}  {mb:14.2f}  {mb * 64 * 12 / 1e3:28.2f}")
-assert tokens_at[16] == 197  # ViT-B/16's sequence: 196 patches and the CLS token
-
-# %% [markdown]
-# Memory is one cost, time the other. A matrix product (n×k)·(k×m) does n·k·m
-# multiply-adds, 2·n·k·m FLOPs (floating-point operations). Per image and block:
-#
-# - the four Linear layers (`qkv` D → 3D, `proj` D → D, `fc1` D → 4D, `fc2` 4D → D) cost
-#   $2N(3 + 1 + 4 + 4)D^2 = 24ND^2$;
-# - the attention matrix, $qk^\top$ and then $A\,v$, costs $2N^2 d$ per product and head,
-#   $4N^2 D$ over all H heads (H·d = D).
-#
-# Their ratio is $4N^2D / 24ND^2 = N/6D$: the N² part wins only once N is larger than 6D.
-# torch's `FlopCounterMode` counts the FLOPs of a real ViT-B block (on `meta` again) to check
-# the formula; like the formula, it counts matrix products only (softmax, GELU and LayerNorm
-# do a handful of operations per number, and neither counts them). Look at the last column.
-
-# %%
-dim = 768  # ViT-B
-with torch.device("meta"):
-    b16_block = Block(dim=dim, heads=12, mlp_dim=4 * dim)
-print(" P  tokens N   linear layers (GFLOP)   attention matrix (GFLOP)   attention's share")
-share = {}
-for p, n in tokens_at.items():
-    linear, attn_matrix = 24 * n * dim**2, 4 * n**2 * dim
-    with FlopCounterMode(display=False) as counter:
-        b16_block(torch.zeros(1, n, dim, device="meta"))
-    assert counter.get_total_flops() == linear + attn_matrix  # the formula, checked on the real block
-    share[p] = attn_matrix / (linear + attn_matrix)
-    print(f"{p:2d}  {n:8d}  {linear / 1e9:22.2f}  {attn_matrix / 1e9:25.2f}  {share[p]:18.1%}")
-print(f"the N² part overtakes the linear layers only for N > 6D = {6 * dim:,} tokens")
-assert 0.01 < share[16] < 0.1 and max(share.values()) < 0.5  # at P = 16: a few percent
-
-# %% [markdown]
-# So at ViT-B/16's 197 tokens the attention matrix is a few percent of the compute: the
-# linear layers do almost all of it. The N² part does grow fastest (its share in the last
-# column rises with N), but at these sizes it is the matrix's memory that hurts first.
-#
-# A stopwatch checks this on your machine: one forward pass of a real ViT-B block at the
-# three token counts, the fastest of four. Your times will differ from the stored ones
-# (another CPU, another load). Compare the measured ratio to P = 16 with the FLOP ratio and
-# with the N² ratio: if the time follows the FLOPs and grows far slower than N², the linear
-# layers are doing the work.
-
-# %%
-# NBVAL_IGNORE_OUTPUT
-torch.manual_seed(0)
-b16 = Block(dim=dim, heads=12, mlp_dim=4 * dim).eval()
-seconds, flops = {}, {n: 24 * n * dim**2 + 4 * n**2 * dim for n in tokens_at.values()}
-with torch.no_grad():
-    for n in tokens_at.values():
-        x = torch.randn(1, n, dim)
-        runs = timeit.repeat(partial(b16, x), number=1, repeat=4)  # four single calls of b16(x)
-        seconds[n] = min(runs)  # the fastest run: the first pays one-off costs, others wait for the CPU
-print("  N    time (ms)   time / P=16   FLOPs / P=16   N² / P=16")
-for n in tokens_at.values():
-    ratios = seconds[n] / seconds[197], flops[n] / flops[197], n**2 / 197**2
-    print(f"{n:3d}  {1e3 * seconds[n]:11.1f}  {ratios[0]:12.2f}  {ratios[1]:13.2f}  {ratios[2]:10.2f}")
-assert seconds[50] < seconds[785] and seconds[197] < seconds[785]  # more tokens, more time (16x the FLOPs)
 
 # %% [markdown]
 # ## Pitfalls: the seed's one line
@@ -724,9 +631,10 @@ print(f"image 0, run alone:           max |diff| {(with_partner - alone).abs().m
 assert (with_partner - with_new_partner).abs().max() > 0.01 and (with_partner - alone).abs().max() > 0.01
 
 # %% [markdown]
-# The seed itself ran one image, (1, 5, 8). Read as a sequence of length 1, every token
-# attends only to itself: the CLS token never sees a patch. Replace all four patches with
-# new ones, and the CLS output stays exactly the same. `True` here is the symptom.
+# The seed's code, as written, runs one image (`bs = 1`), (1, 5, 8). Read as a sequence of
+# length 1, every token attends only to itself: the CLS token never sees a patch. Replace
+# all four patches with new ones, and the CLS output stays exactly the same. `True` here is
+# the symptom.
 
 # %%
 new_patches = tokens[:1].clone()
@@ -859,12 +767,191 @@ assert gap > 0.1
 # %% [markdown]
 # ### Pitfall 5: no final LayerNorm
 #
-# ViT ends its encoder with one more LayerNorm (eq. 4). `nn.TransformerEncoder` adds it only
-# if you pass `norm=`; the default is `None`. The seed did not notice, because post-norm
-# layers already end in a LayerNorm (pitfall 2: every token had std 1). In a pre-norm stack
-# nothing normalises the running sum: each block adds its branch's output to it, so a token
-# leaves the last block with whatever scale the blocks built up. Xiong et al. (2020) show
-# that in pre-norm stacks this scale grows with depth.
+# ViT's encoder ends with one more LayerNorm over every token (section 5; eq. 4 reads it at
+# CLS). `nn.TransformerEncoder` adds it only if you pass `norm=`; the default is `None`. The
+# seed did not notice, because post-norm layers already end in a LayerNorm (pitfall 2: every
+# token had std 1). In a pre-norm stack nothing normalises the running sum: each block adds
+# its branch's output to it, so a token leaves the last block with whatever scale the blocks
+# built up. Symptom: our six independent blocks hand out tokens whose spread is not 1. Look
+# at the per-token standard deviations of image 0, without and with a final LayerNorm (how
+# the scale changes with depth is the third deep dive).
+
+# %%
+with torch.no_grad():
+    z_6 = tokens
+    for blk in blocks:  # the six independent pre-norm blocks of pitfall 4
+        z_6 = blk(z_6)
+    normed = F.layer_norm(z_6, (8,), eps=1e-6)  # a fresh final LayerNorm: weight 1, bias 0
+print("no final norm:   per-token std", rounded(z_6.std(-1, unbiased=False)[0]))
+print("with final norm: per-token std", rounded(normed.std(-1, unbiased=False)[0]))
+assert (z_6.std(-1, unbiased=False) - 1).abs().max() > 0.1
+
+# %% [markdown]
+# ### All five fixed
+#
+# The seed's line, fixed: `batch_first=True`, `norm_first=True`, `activation="gelu"`,
+# `dropout=0.0`, `layer_norm_eps=1e-6`, a final `norm=`, and the six independent blocks'
+# weights copied in. (`enable_nested_tensor=False` silences torch's warning; nested tensors
+# only speed up padded text batches.) It must equal our six blocks plus a final LayerNorm.
+
+# %%
+layer = nn.TransformerEncoderLayer(8, 4, dim_feedforward=32, **vit_settings)
+final = nn.LayerNorm(8, eps=1e-6)
+fixed_encoder = nn.TransformerEncoder(layer, num_layers=6, norm=final, enable_nested_tensor=False)
+for blk, torch_blk in zip(blocks, fixed_encoder.layers, strict=True):
+    copy_block(blk, torch_blk)
+with torch.no_grad():  # z_6: the six blocks' output, from pitfall 5
+    assert_same("fixed seed encoder == 6 Blocks + LayerNorm", fixed_encoder(tokens), final(z_6))
+
+# %% [markdown]
+# ## Deep dives (optional)
+#
+# Three questions the core path leaves open, for a second reading; a workshop can skip to
+# the exercises. Each one needs only the setup cell at the top.
+
+# %% [markdown]
+# ### Deep dive 1: a one-hot softmax passes almost no gradient
+#
+# Section 2 showed that without the $1/\sqrt{d}$ the softmax turns nearly one-hot. Why that
+# stops learning: for one query, the softmax turns its scores s into weights p. Its
+# Jacobian, $\partial p_i / \partial s_j$, is $J = \mathrm{diag}(p) - p\,p^\top$, and
+# backprop hands the scores $J^\top$ times the gradient that reached the weights. So the
+# size of J (its Frobenius norm, $\|J\|$) says how much gradient gets through to q and k. If
+# p is one-hot, J is exactly zero. Below: our formula checked against autograd, then
+# $\|J\|$ for three softmaxes of 197 keys.
+
+
+# %%
+def softmax_jacobian(scores):
+    """(..., N) scores -> (..., N, N) Jacobian of softmax: J[i, j] = ∂p_i / ∂s_j."""
+    p = scores.softmax(-1)
+    return torch.diag_embed(p) - p.unsqueeze(-1) * p.unsqueeze(-2)
+
+
+s0 = torch.randn(197, generator=torch.Generator().manual_seed(2))
+autograd_j = torch.autograd.functional.jacobian(lambda s: s.softmax(-1), s0)
+assert_same("formula == autograd", softmax_jacobian(s0), autograd_j)
+peaked = torch.zeros(197)
+peaked[0] = 20.0  # one score far above the other 196
+cases = {"all scores equal": torch.zeros(197), "random scores, std 1": s0, "one score 20 above": peaked}
+for name, s in cases.items():
+    print(f"{name:21s} ||J|| = {softmax_jacobian(s).norm():.4f}")
+
+# %% [markdown]
+# The same measure for the queries and keys of section 2's table, without and with the scaling
+# (400 queries per head size). Two columns per case: the median $\|J\|$, and the share of
+# queries whose softmax passes almost nothing ($\|J\| < 0.01$). Look at how the unscaled
+# columns change with d, and how the scaled ones do not.
+
+# %%
+g = torch.Generator().manual_seed(11)
+print("   d    median ||J||: raw  scaled    share ||J|| < 0.01: raw  scaled")
+median, stuck = {}, {}
+for d in (8, 64, 512):
+    raw = torch.randn(400, d, generator=g) @ torch.randn(197, d, generator=g).T
+    norms = [softmax_jacobian(s).norm(dim=(-2, -1)) for s in (raw, raw / math.sqrt(d))]
+    median[d] = [n.median().item() for n in norms]
+    stuck[d] = [(n < 0.01).float().mean().item() for n in norms]
+    print(f"{d:4d}   {median[d][0]:18.4f}  {median[d][1]:6.4f}   {stuck[d][0]:21.0%}  {stuck[d][1]:6.0%}")
+assert median[512][0] < 0.2 * median[512][1] and stuck[512][0] > 0.3  # raw: the gradient is gone
+assert max(stuck[d][1] for d in stuck) == 0  # scaled: no query is stuck, whatever d
+assert max(m[1] for m in median.values()) < 1.2 * min(m[1] for m in median.values())
+
+# %% [markdown]
+# Read the raw columns from top to bottom. At d = 8 a somewhat sharper softmax passes even
+# *more* gradient than a soft one; the trouble starts when the scores get large. By d = 64,
+# ViT-B's head size, some queries are already stuck, and at d = 512 the median query passes
+# almost nothing: its q and k would barely learn. With the $1/\sqrt{d}$ scaling every head
+# size starts in the same place.
+
+# %% [markdown]
+# ### Deep dive 2: what attention costs in memory and compute
+#
+# Each head compares every token with every other, so it builds an N×N matrix per image. At
+# 224 pixels the number of tokens is $N = (224/P)^2 + 1$; halve the patch size and N grows
+# 4 times, the matrix 16 times. The table counts one image, one block, 12 heads, float32
+# (4 bytes); the last column is a batch of 64 through 12 blocks, as in training ViT-B.
+#
+# Each row is also checked on a real ViT-B attention layer (D = 768, 12 heads), built on
+# torch's `meta` device: meta tensors have shapes and no data, so the layer hands back its
+# weights' exact shape and size without computing or storing anything.
+
+# %%
+with torch.device("meta"):  # shapes only: nothing is computed or stored
+    b16_attention = Attention(dim=768, heads=12)
+print(" P  tokens N   entries N²   12 heads (MB)   64 images x 12 blocks (GB)")
+tokens_at = {}
+for p in (32, 16, 8):
+    n = tokens_at[p] = (224 // p) ** 2 + 1
+    mb = 12 * n * n * 4 / 1e6  # 12 heads, 4 bytes per float32 weight
+    _, meta_weights = b16_attention.forward_with_attention(torch.zeros(1, n, 768, device="meta"))
+    assert tuple(meta_weights.shape) == (1, 12, n, n) and meta_weights.element_size() == 4
+    print(f"{p:2d}  {n:8d}  {n * n:11,d}  {mb:14.2f}  {mb * 64 * 12 / 1e3:28.2f}")
+assert tokens_at[16] == 197  # ViT-B/16's sequence: 196 patches and the CLS token
+
+# %% [markdown]
+# Memory is one cost, time the other. A matrix product (n×k)·(k×m) does n·k·m
+# multiply-adds, 2·n·k·m FLOPs (floating-point operations). Per image and block:
+#
+# - the four Linear layers (`qkv` D → 3D, `proj` D → D, `fc1` D → 4D, `fc2` 4D → D) cost
+#   $2N(3 + 1 + 4 + 4)D^2 = 24ND^2$;
+# - the attention matrix, $qk^\top$ and then $A\,v$, costs $2N^2 d$ per product and head,
+#   $4N^2 D$ over all H heads (H·d = D).
+#
+# Their ratio is $4N^2D / 24ND^2 = N/6D$: the N² part wins only once N is larger than 6D.
+# torch's `FlopCounterMode` counts the FLOPs of a real ViT-B block (on `meta` again) to check
+# the formula; like the formula, it counts matrix products only (softmax, GELU and LayerNorm
+# do a handful of operations per number, and neither counts them). Look at the last column.
+
+# %%
+dim = 768  # ViT-B
+with torch.device("meta"):
+    b16_block = Block(dim=dim, heads=12, mlp_dim=4 * dim)
+print(" P  tokens N   linear layers (GFLOP)   attention matrix (GFLOP)   attention's share")
+share = {}
+for p, n in tokens_at.items():
+    linear, attn_matrix = 24 * n * dim**2, 4 * n**2 * dim
+    with FlopCounterMode(display=False) as counter:
+        b16_block(torch.zeros(1, n, dim, device="meta"))
+    assert counter.get_total_flops() == linear + attn_matrix  # the formula, checked on the real block
+    share[p] = attn_matrix / (linear + attn_matrix)
+    print(f"{p:2d}  {n:8d}  {linear / 1e9:22.2f}  {attn_matrix / 1e9:25.2f}  {share[p]:18.1%}")
+print(f"the N² part overtakes the linear layers only for N > 6D = {6 * dim:,} tokens")
+assert 0.01 < share[16] < 0.1 and max(share.values()) < 0.5  # at P = 16: a few percent
+
+# %% [markdown]
+# So at ViT-B/16's 197 tokens the attention matrix is a few percent of the compute: the
+# linear layers do almost all of it. The N² part does grow fastest (its share in the last
+# column rises with N), but at these sizes it is the matrix's memory that hurts first.
+#
+# A stopwatch checks this on your machine: one forward pass of a real ViT-B block at the
+# three token counts, the fastest of four. Your times will differ from the stored ones
+# (another CPU, another load). Compare the measured ratio to P = 16 with the FLOP ratio and
+# with the N² ratio: if the time follows the FLOPs and grows far slower than N², the linear
+# layers are doing the work.
+
+# %%
+# NBVAL_IGNORE_OUTPUT
+torch.manual_seed(0)
+b16 = Block(dim=dim, heads=12, mlp_dim=4 * dim).eval()
+seconds, flops = {}, {n: 24 * n * dim**2 + 4 * n**2 * dim for n in tokens_at.values()}
+with torch.no_grad():
+    for n in tokens_at.values():
+        x = torch.randn(1, n, dim)
+        runs = timeit.repeat(partial(b16, x), number=1, repeat=4)  # four single calls of b16(x)
+        seconds[n] = min(runs)  # the fastest run: the first pays one-off costs, others wait for the CPU
+print("  N    time (ms)   time / P=16   FLOPs / P=16   N² / P=16")
+for n in tokens_at.values():
+    ratios = seconds[n] / seconds[197], flops[n] / flops[197], n**2 / 197**2
+    print(f"{n:3d}  {1e3 * seconds[n]:11.1f}  {ratios[0]:12.2f}  {ratios[1]:13.2f}  {ratios[2]:10.2f}")
+assert seconds[50] < seconds[785] and seconds[197] < seconds[785]  # more tokens, more time (16x the FLOPs)
+
+# %% [markdown]
+# ### Deep dive 3: the scale of a deep pre-norm stack
+#
+# Pitfall 5: without a final LayerNorm, a pre-norm stack hands out tokens at whatever scale
+# its blocks built up. Xiong et al. (2020) show that in pre-norm stacks this scale grows
+# with depth.
 #
 # A trend needs more blocks and more numbers than the toy's, so we run two deeper stacks of
 # 24 `vit_steps` Blocks with D = 64, on 4 sequences of 197 tokens that start with spread 1:
@@ -931,26 +1018,6 @@ assert all(abs(normed - 1) < 1e-3 for _, normed in spread.values())  # with the 
 # learned weight and bias set the scale instead.
 
 # %% [markdown]
-# ### All five fixed
-#
-# The seed's line, fixed: `batch_first=True`, `norm_first=True`, `activation="gelu"`,
-# `dropout=0.0`, `layer_norm_eps=1e-6`, a final `norm=`, and the six independent blocks'
-# weights copied in. (`enable_nested_tensor=False` silences torch's warning; nested tensors
-# only speed up padded text batches.) It must equal our six blocks plus a final LayerNorm.
-
-# %%
-layer = nn.TransformerEncoderLayer(8, 4, dim_feedforward=32, **vit_settings)
-final = nn.LayerNorm(8, eps=1e-6)
-fixed_encoder = nn.TransformerEncoder(layer, num_layers=6, norm=final, enable_nested_tensor=False)
-for blk, torch_blk in zip(blocks, fixed_encoder.layers, strict=True):
-    copy_block(blk, torch_blk)
-with torch.no_grad():
-    ours = tokens
-    for blk in blocks:
-        ours = blk(ours)
-    assert_same("fixed seed encoder == 6 Blocks + LayerNorm", fixed_encoder(tokens), final(ours))
-
-# %% [markdown]
 # ## Exercises
 #
 # Worked solutions: [solutions/04_solutions.ipynb](solutions/04_solutions.ipynb)
@@ -992,23 +1059,23 @@ check("04.2", post_norm_forward)
 
 
 # %% [markdown]
-# ### Exercise 3: keys that all look alike
+# ### Exercise 3: eq. 8, one head at a time
 #
-# An untrained ViT is close to the case where every key is the same (section 6). Show with
-# `attention` that if all keys are equal, every query gives each token the weight 1/N,
-# whatever the queries are, and every output is the plain mean of the values. First write
-# down what you expect: give `check` a function `equal_keys_attention(q, v)` that returns
-# the `(out, weights)` that `attention(q, k, v)` gives when all keys are equal, for q of
-# shape (B, N, d) and v of shape (B, N, dv).
+# Section 3 split the heads with one reshape and one permute. Write multi-head attention the
+# way eq. 8 reads instead: for each head h, take its own slice of q, of k and of v, run the
+# lesson's `attention` on it, then join the H outputs side by side and apply `proj`. Use
+# the fused `qkv` and `proj` of the module you are given (`attn.heads` is H); no reshape to
+# (B, N, 3, H, d) allowed. `check` calls your function on a `vit_steps` `Attention` of its
+# own size and compares with that module's output.
 
 
 # %%
-def equal_keys_attention(q, v):
-    """(out (B, N, dv), weights (B, N, N)) of attention when every key is the same."""
-    ...  # your code
+def heads_one_at_a_time(attn, x):
+    """(B, N, D) -> (B, N, D): attn's multi-head attention, one `attention` call per head."""
+    ...  # your code: q, k, v from attn.qkv(x), a loop over the heads, then attn.proj
 
 
-check("04.3", equal_keys_attention)
+check("04.3", heads_one_at_a_time)
 
 
 # %% [markdown]
@@ -1016,25 +1083,31 @@ check("04.3", equal_keys_attention)
 #
 # - Attention: each token's output is a weighted average of all tokens' values, with weights
 #   $\mathrm{softmax}(q k^\top/\sqrt{d})$. Dividing by $\sqrt{d}$ keeps the scores' spread near
-#   1 for every head size, so the softmax neither collapses into a one-hot nor stops passing
-#   gradient (its Jacobian $\mathrm{diag}(p) - pp^\top$ vanishes at a one-hot).
+#   1 for every head size (for q and k of mean 0 and variance 1), so the softmax does not
+#   collapse into a one-hot.
 # - Multi-head attention: one Linear D → 3D gives q, k, v for all heads; a reshape to
 #   (B, N, 3, H, d) and a permute to (3, B, H, N, d) split them; `proj` mixes the heads.
 #   Same layout as `nn.MultiheadAttention`'s `in_proj_weight`.
-# - The pre-norm block, eq. 2-3: `x = x + MSA(LN(x))`, `x = x + MLP(LN(x))`, with exact
-#   GELU: two residual paths that no LayerNorm touches. It equals
-#   `nn.TransformerEncoderLayer(norm_first=True, activation="gelu", batch_first=True,
-#   dropout=0.0, layer_norm_eps=1e-6)`. The shape stays (B, N+1, D).
+
+# %% [markdown]
+# - The pre-norm block, eq. 2-3: `x = x + MSA(LN(x))`, `x = x + MLP(LN(x))`: two residual
+#   paths that no LayerNorm touches. Its GELU is the exact one here and in timm, the tanh
+#   one in the authors' Flax code. It equals `nn.TransformerEncoderLayer(norm_first=True,
+#   activation="gelu", batch_first=True, dropout=0.0, layer_norm_eps=1e-6)`. The encoder
+#   ends with its own LayerNorm over every token; eq. 4's y is its CLS row.
 # - Attention on a photo: a hand-made head whose queries and keys are the pixels attends to
-#   patches that look alike. An untrained ViT attends almost uniformly; notebook 07 shows
-#   what trained heads do.
-# - Cost: N² weights per head and image, so P = 8 instead of 16 makes them 16 times as many.
-#   In compute the linear layers dominate ($24ND^2$ against $4N^2D$): at P = 16 the
-#   attention matrix is a few percent of a ViT-B block's FLOPs.
+#   patches that look alike. A fresh ViT attends almost evenly at D = 64, unevenly (and at
+#   random) at ViT-B's width; notebook 07 shows what trained heads do.
+
+# %% [markdown]
 # - The seed's `nn.TransformerEncoderLayer(d_model=8, nhead=4)` attends across the images of
 #   a batch instead of across the tokens of an image (with one image, CLS never sees a
 #   patch), is post-norm, uses ReLU and dropout; `nn.TransformerEncoder` gives every layer
 #   the same start and adds no final LayerNorm, which leaves a pre-norm stack's output at
-#   whatever scale its blocks built up (with torch's default init, growing with depth).
+#   whatever scale its blocks built up.
+# - Deep dives: a one-hot softmax passes no gradient (its Jacobian $\mathrm{diag}(p) - pp^\top$
+#   vanishes); attention's N² weights are what grows fastest, yet at P = 16 the linear
+#   layers do most of a ViT-B block's FLOPs; without a final LayerNorm a stack's output
+#   scale depends on its depth and its initial weights.
 #
 # Next: [05 · Classification head and loss](05_classification_loss.ipynb)

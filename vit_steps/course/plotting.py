@@ -154,7 +154,7 @@ def show_patch_sequence(sequence: torch.Tensor, patch_size: int, n_tiles: int = 
     ax.imshow(table.reshape(n, 3 * area, 3).numpy(), aspect="auto", interpolation="nearest")
     for c, name in enumerate(("red", "green", "blue")):
         ax.axvline(c * area - 0.5, color="white", linewidth=1)
-        text = f"{name}: values {c * area}..{(c + 1) * area - 1}"
+        text = f"{name}: positions {c * area}..{(c + 1) * area - 1}"  # places, not pixel values
         ax.text((c + 0.5) * area, -0.02 * n, text, ha="center", va="bottom", fontsize=9)
         cax = fig.add_axes([0.87 + 0.03 * c, 0.09, 0.015, 0.62])
         cmap = LinearSegmentedColormap.from_list(name, ["black", name])
@@ -262,7 +262,7 @@ def plot_similarity_grids(similarities: dict, grid_size, title: str = "", vmin=N
     ratios = ([1.0] * gw + [0.6]) * len(values)  # a gap after each panel...
     ratios[-1:] = [0.25, 0.3]  # ...the last one narrower, then the colour bar
     width, height = 0.55 * sum(ratios) + 0.8, 0.55 * gh + 1.3  # inches: 0.55 a tile
-    fig = plt.figure(figsize=(width, height), dpi=80)
+    fig = plt.figure(figsize=(width, height), dpi=120)
     grid = fig.add_gridspec(
         gh,
         len(ratios),

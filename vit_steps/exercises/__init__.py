@@ -13,7 +13,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from ..encoder import Block, scaled_dot_product_attention
+from ..encoder import Attention, Block, scaled_dot_product_attention
 from ..model import count_parameters, vit_from_config
 from ..position_embedding import resize_pos_embed
 
@@ -113,11 +113,11 @@ def where_does_a_pixel_go(answer):
 
 
 @exercise("01.2")
-def the_papers_order(patches_ppc):
+def channels_last_order(patches_ppc):
     images = torch.arange(2 * 6 * 9, dtype=torch.float32).reshape(1, 2, 6, 9)  # all values differ
     grid = images.reshape(1, 2, 2, 3, 3, 3)  # P = 3: (B, C, grid row, py, grid column, px)
     mistakes = {
-        "(C, P, P), unfold's order: P²·C keeps a pixel's C values together": grid.permute(0, 2, 4, 1, 3, 5),
+        "unfold's (C, P, P); (P, P, C) keeps a pixel's C values together": grid.permute(0, 2, 4, 1, 3, 5),
         "a reshape without a permute cuts runs of memory (Pitfall 2)": images,
     }
     mistakes = {hint: x.reshape(1, 6, 18) for hint, x in mistakes.items()}
@@ -187,28 +187,27 @@ def mean_pooling_is_blind(mean_output):
 
 @exercise("03.2")
 def sincos_knows_distances(dot_by_offset):
-    offsets = torch.arange(-3, 8)  # dim = 8, not the exercise's 32
-
-    def cosines(exponent: float = 2.0) -> torch.Tensor:  # (11,): Σ_i cos(ω_i · offset), i < 4
-        return torch.cos(offsets[:, None].double() / 10000 ** (exponent * torch.arange(4.0) / 8)).sum(dim=1)
-
+    offsets = torch.arange(-3, 8)  # dim = 8, not the exercise's 32: Σ_i cos(ω_i · offset) over i < 4
+    right, i_over_d = (torch.cos(offsets[:, None] / 1e4 ** (e * torch.arange(4) / 8)).sum(1) for e in (2, 1))
     mistakes = {
-        "twice too large: a channel pair, sine and cosine, adds one cosine": 2 * cosines(),
-        "the exponent of 10000 is 2i/d, not i/d": cosines(exponent=1.0),
+        "twice too large: a channel pair, sine and cosine, adds one cosine": 2 * right,
+        "the exponent of 10000 is 2i/d, not i/d": i_over_d,
     }
     out = [call(dot_by_offset, offset, 8) for offset in offsets]
-    return grade(out, cosines(), mistakes, "offset 0 gives dim/2: every cosine is 1")
+    return grade(out, right, mistakes, "offset 0 gives dim/2: every cosine is 1")
 
 
 @exercise("03.3")
-def a_wide_image(resize_for):
-    pos = _randn(1, 1 + 4 * 4, 3)  # a 4×4 grid, D = 3; the image is 40×24 with P = 8, a 5×3 grid
-    right = resize_pos_embed(pos, (4, 4), (5, 3))
+def resize_by_hand(resize_grid):
+    pos = _randn(1, 1 + 3 * 4, 5)  # a 3×4 grid, D = 5, to 5×2: no square grid to hide swapped axes
+    right = resize_pos_embed(pos, (3, 4), (5, 2))
+    mixed = F.interpolate(pos[:, 1:].reshape(1, 5, 3, 4), (5, 2), mode="bicubic").reshape(1, 10, 5)
     mistakes = {
-        "right size, wrong layout: grids go (rows, columns)": resize_pos_embed(pos, (4, 4), (3, 5)),
-        "the CLS row is missing: the table keeps it in front": right[:, 1:],
+        "the CLS row is missing: put row 0 back in front, unchanged": right[:, 1:],
+        "grid axes swapped: rows lie on the grid as (h, w)": resize_pos_embed(pos, (4, 3), (2, 5)),
+        "reshape to (1, h, w, D), then permute: no bare reshape": torch.cat([pos[:, :1], mixed], 1),
     }
-    return grade(call(resize_for, pos, (40, 24), 8), right, mistakes, "new grid: image_size // P")
+    return grade(call(resize_grid, pos, (3, 4), (5, 2)), right, mistakes, "bicubic, align_corners=False")
 
 
 @exercise("04.1")
@@ -244,16 +243,19 @@ def post_norm_block(post_norm_forward):
 
 
 @exercise("04.3")
-def keys_all_alike(equal_keys_attention):
-    q, v = _randn(2, 5, 4, seed=0), _randn(2, 5, 6, seed=1)  # B, N, d, dv all different
-    out, weights = scaled_dot_product_attention(q, _randn(1, 1, 4, seed=2).expand(2, 5, 4), v)
-    result = call(equal_keys_attention, q, v)
-    if not isinstance(result, tuple | list) or len(result) != 2:
-        return "return the pair (out, weights), in the order attention returns them"
-    one_over_d = {"1/d counts features; a row's weights are shared by N keys": torch.full_like(weights, 0.25)}
-    out_mistakes = {"each output is an average of the values, not their sum": v.sum(1, True).expand_as(v)}
-    hint = grade(result[1], weights, one_over_d, "with equal keys, every score in a row is the same")
-    return hint or grade(result[0], out, out_mistakes, "out is weights @ v")
+def eq8_head_by_head(answer):
+    with torch.random.fork_rng(devices=[]), torch.no_grad():  # the notebook's random numbers stay
+        torch.manual_seed(0)
+        attn, x = Attention(dim=12, heads=3), torch.randn(2, 6, 12)  # H = 3, d = 4: not the lesson's sizes
+        v_heads = attn.qkv(x)[..., 24:].unflatten(-1, (3, 4)).transpose(1, 2)  # (B, H, N, d)
+        joined = (attn.forward_with_attention(x)[1] @ v_heads).transpose(1, 2).flatten(2)  # before proj
+        hq, hk, hv = attn.qkv(x).unflatten(-1, (3, 3, 4)).permute(3, 0, 2, 1, 4)  # qkv read as (H, 3, d)
+        head_major = attn.proj(scaled_dot_product_attention(hq, hk, hv)[0].transpose(1, 2).flatten(2))
+        mistakes = {
+            "the joined heads still go through proj, eq. 8's U_msa": joined,
+            "qkv's output is [q; k; v], each then cut into H heads": head_major,
+        }
+        return grade(call(answer, attn, x), attn(x), mistakes, "head h: columns h·d to (h+1)·d of q, k, v")
 
 
 @exercise("05.1")

@@ -47,11 +47,11 @@ assert_same("patches[0, n, k] == photo[0, ch, py, px]", patches[0, n, k], photo[
 check("01.1", (n, k))
 
 # %% [markdown]
-# ## Exercise 2: the paper's order, P²·C
+# ## Exercise 2: channels last, the order (P, P, C)
 #
-# Cut patches in the paper's (P, P, C) order with reshape/permute, then rearrange the rows
-# of `toy_E` so that the embedding is unchanged. Look for `True`, then `False` for the
-# rows left as they were.
+# Cut patches in the (P, P, C) order of the authors' channels-last code with reshape/permute,
+# then rearrange the rows of `toy_E` so that the embedding is unchanged. Look for `True`, then
+# `False` for the rows left as they were.
 
 
 # %%

@@ -5,9 +5,9 @@
 # each one there first. Every solution ends in its `check`, which prints that it passed.
 
 # %%
-import math
 
 import torch
+import torch.nn.functional as F
 
 from vit_steps import Block, new_pos_embed, resize_pos_embed
 from vit_steps.course.compare import assert_same
@@ -79,25 +79,41 @@ for k in (1, 3, 10):
 check("03.2", dot_by_offset)
 
 # %% [markdown]
-# ## Exercise 3: a wide image
+# ## Exercise 3: resize a table by hand, for a wide image
 #
-# Resize a 224 x 224 table to the 14 x 24 grid of a 224 x 384 image. Look for
-# (1, 337, 64), and `True` twice: the CLS row kept, and 14 x 14 -> 14 x 14 a no-op.
+# Lay the patch rows on the (h, w) grid, interpolate, read them back, and put the CLS row
+# in front. Then resize a 224 x 224 table to the 14 x 24 grid of a 224 x 384 image. Look
+# for (1, 337, 64), and `True` twice: ours equals `resize_pos_embed`, and the CLS row is kept.
 
 
 # %%
-def resize_for(pos, image_size, patch_size):
-    """A table for a square grid, (1, 1 + n·n, D), resized for an image of image_size = (H, W)."""
-    side = math.isqrt(pos.shape[1] - 1)  # the old grid: side x side patches
-    new = (image_size[0] // patch_size, image_size[1] // patch_size)  # (rows, columns)
-    return resize_pos_embed(pos, (side, side), new)
+def resize_grid(pos, old_grid, new_grid):
+    """(1, 1 + h·w, D) for old_grid = (h, w) -> (1, 1 + h'·w', D) for new_grid = (h', w'), CLS row kept."""
+    (h, w), (new_h, new_w) = old_grid, new_grid
+    d = pos.shape[-1]
+    image = pos[:, 1:].reshape(1, h, w, d).permute(0, 3, 1, 2)  # (1, D, h, w): row k at (k // w, k % w)
+    image = F.interpolate(image, size=(new_h, new_w), mode="bicubic", align_corners=False)
+    rows = image.permute(0, 2, 3, 1).reshape(1, new_h * new_w, d)  # back to rows, row-major
+    return torch.cat([pos[:, :1], rows], dim=1)  # the CLS row has no place on the grid: kept as it is
 
 
 torch.manual_seed(10)
 square = new_pos_embed(196, 64).detach()  # (1, 197, 64)
-wide = resize_for(square, (224, 384), 16)
+wide = resize_grid(square, (14, 14), (14, 24))
 print("resized", tuple(square.shape), "->", tuple(wide.shape))
-assert wide.shape == (1, 1 + 14 * 24, 64)
+assert_same("ours == vit_steps.resize_pos_embed", wide, resize_pos_embed(square, (14, 14), (14, 24)))
 assert_same("CLS row kept", wide[:, 0], square[:, 0])
-assert_same("14 x 14 -> 14 x 14 changes nothing", resize_for(square, (224, 224), 16), square)
-check("03.3", resize_for)
+check("03.3", resize_grid)
+
+# %% [markdown]
+# Why does the checker use grids that are not square? A typical slip reads the grid as
+# (w, h) instead of (h, w). On the lesson's square grids, 14 x 14 -> 16 x 16, that slip
+# gives the very same table; on the wide grid it does not. Look for `True`, then `False`.
+
+# %%
+same = {}
+for old, new in [((14, 14), (16, 16)), ((14, 14), (14, 24))]:
+    right, slip = resize_grid(square, old, new), resize_grid(square, old[::-1], new[::-1])
+    same[new] = torch.allclose(slip, right)
+    print(f"{old} -> {new}: the (w, h) slip gives the same table: {same[new]}")
+assert same[(16, 16)] and not same[(14, 24)]  # only a grid that is not square catches the slip

@@ -99,26 +99,32 @@ with torch.no_grad():
 check("04.2", post_norm_forward)
 
 # %% [markdown]
-# ## Exercise 3: keys that all look alike
+# ## Exercise 3: eq. 8, one head at a time
 #
-# With every key the same, every weight is 1/N and every output the mean of the values,
-# whatever the queries. Look for two `True`s.
+# Multi-head attention as eq. 8 reads: head h runs `attention` on its own d columns of q, of
+# k and of v, the H outputs are joined side by side, and `proj` ($U_{msa}$) mixes them. The
+# lesson's `attention` is `vit_steps`' `scaled_dot_product_attention` (section 2 checked
+# them equal). Look for `True` against the fused module, the lesson's sizes first.
 
 
 # %%
-def equal_keys_attention(q, v):
-    """(out (B, N, dv), weights (B, N, N)) of attention when every key is the same."""
-    n = v.shape[-2]  # the number of keys, one per token
-    weights = torch.full((*q.shape[:-1], n), 1 / n)  # every query: 1/N on every key
-    return v.mean(dim=-2, keepdim=True).expand_as(v), weights  # every output: the mean value
+attention = scaled_dot_product_attention  # the lesson's attention(q, k, v) -> (out, weights)
 
 
-g = torch.Generator().manual_seed(3)
-q_any = torch.randn(2, 5, 4, generator=g)  # any queries
-k_same = torch.randn(1, 1, 4, generator=g).expand(2, 5, 4)  # one key, repeated
-v_any = torch.randn(2, 5, 6, generator=g)
-out_same, w_same = scaled_dot_product_attention(q_any, k_same, v_any)
-expected_out, expected_w = equal_keys_attention(q_any, v_any)
-assert_same("every weight is 1/N", w_same, expected_w)
-assert_same("every output is the mean value", out_same, expected_out)
-check("04.3", equal_keys_attention)
+def heads_one_at_a_time(attn, x):
+    """(B, N, D) -> (B, N, D): attn's multi-head attention, one `attention` call per head."""
+    D = x.shape[-1]
+    d = D // attn.heads  # each head's size
+    q, k, v = attn.qkv(x).split(D, dim=-1)  # qkv's output is [q; k; v]: (B, N, D) each
+    outputs = []
+    for h in range(attn.heads):
+        cols = slice(h * d, (h + 1) * d)  # head h's d neighbouring columns, in q, k and v alike
+        outputs.append(attention(q[..., cols], k[..., cols], v[..., cols])[0])  # SA_h(z): (B, N, d)
+    return attn.proj(torch.cat(outputs, dim=-1))  # [SA_1; ...; SA_H] U_msa
+
+
+torch.manual_seed(3)
+fused, tokens = Attention(dim=8, heads=4), torch.randn(2, 5, 8)  # the lesson's sizes: d = 2
+with torch.no_grad():
+    assert_same("head by head == fused Attention", heads_one_at_a_time(fused, tokens), fused(tokens))
+check("04.3", heads_one_at_a_time)
