@@ -5,7 +5,6 @@
 # each one there first. Every solution ends in its `check`, which prints that it passed.
 
 # %%
-
 import torch
 import torch.nn.functional as F
 

@@ -89,6 +89,7 @@ def post_norm_forward(blk, x):
     return blk.norm2(x + blk.mlp(x))
 
 
+# %%
 torch.manual_seed(14)
 ours_block, tokens = Block(dim=8, heads=4, mlp_dim=32), torch.randn(2, 5, 8)
 ours_block.attn = PairAttention(dim=8, heads=4)
@@ -123,6 +124,7 @@ def heads_one_at_a_time(attn, x):
     return attn.proj(torch.cat(outputs, dim=-1))  # [SA_1; ...; SA_H] U_msa
 
 
+# %%
 torch.manual_seed(3)
 fused, tokens = Attention(dim=8, heads=4), torch.randn(2, 5, 8)  # the lesson's sizes: d = 2
 with torch.no_grad():
