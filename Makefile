@@ -13,7 +13,7 @@ TORCH ?=
 # Extra pytest arguments, e.g. PYTEST_ARGS="-n 0 -k patch --durations=20".
 PYTEST_ARGS ?=
 
-.PHONY: lab test check lint format notebooks student slides bench checkpoint clean
+.PHONY: lab test check lint format notebooks student slides bench checkpoint controls clean
 
 $(LAB): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,7 +60,12 @@ notebooks: $(DEV)
 
 ## checkpoint: train notebook 07's ViT on all 60,000 Fashion-MNIST images into checkpoints/fashion_vit.pt
 checkpoint: $(DEV)
-	$(BIN)/python -m tools.train_checkpoint
+	$(BIN)/python -m tools.train_checkpoint --no-progress
+
+## controls: notebook 07's two controls, the same run with flips and with 4 registers (about 20 min each)
+controls: $(DEV)
+	$(BIN)/python -m tools.train_checkpoint --no-progress --augment random_flip --out checkpoints/fashion_vit_flip.pt
+	$(BIN)/python -m tools.train_checkpoint --no-progress --reg-tokens 4 --out checkpoints/fashion_vit_reg4.pt
 
 ## student: build/student/NN_*.ipynb, the lessons with their outputs cleared, to hand out
 student: $(DEV)
@@ -75,6 +80,8 @@ bench: $(DEV)
 	$(BIN)/python benchmarks/train_step.py
 	$(BIN)/python benchmarks/digits.py --seeds 5
 	$(BIN)/python benchmarks/inductive_bias.py
+	$(BIN)/python benchmarks/fashion_recipe.py search
+	$(BIN)/python benchmarks/fashion_recipe.py cnn
 	$(BIN)/python -m tools.readme
 
 clean:  # build/ holds the slide decks and student copies

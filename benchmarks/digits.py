@@ -14,6 +14,11 @@ test set looked at once, baselines tuned by cross-validation, mean ± std over s
 5. Baselines: logistic regression, an RBF SVM and k-NN, each tuned by 5-fold
    cross-validation on the 1,347 training images, then scored once on the test set.
 
+The compute of the whole search is recorded: the seconds of every selection, ablation and
+final run, and of each baseline's grid search. So is the chosen recipe's seed-0 selection
+run, epoch by epoch: loss and accuracy on its (shifted) training batches, and accuracy on
+the validation split after each epoch (scoring uses no randomness: the run is unchanged).
+
 Writes benchmarks/results/digits.json, which the README and notebook 06 read.
 """
 
@@ -46,8 +51,14 @@ ABLATIONS = {
 }
 
 
-def run(x_train, y_train, x_eval, y_eval, seed, lr, max_shift, patch_size=4, no_pos_embed=False):
-    """Train one ViT; return (accuracy on the eval set, seconds, parameters)."""
+def run(
+    x_train, y_train, x_eval, y_eval, seed, lr, max_shift, patch_size=4, no_pos_embed=False, curves=False
+):
+    """Train one ViT; return (accuracy on the eval set, its History, parameters).
+
+    curves: also score the eval set after every epoch (History.eval_acc); only for the
+    validation split, never the test set. Its seconds then include that scoring.
+    """
     torch.manual_seed(seed)
     model = VisionTransformer(**dict(DIGITS_MODEL, patch_size=patch_size))
     if no_pos_embed:  # positions carry nothing, and the optimizer never sees the table
@@ -56,9 +67,13 @@ def run(x_train, y_train, x_eval, y_eval, seed, lr, max_shift, patch_size=4, no_
         model.pos_embed.requires_grad_(False)
     augment = partial(random_shift, max_shift=max_shift) if max_shift else None
     recipe = dict(DIGITS_TRAIN, lr=lr)
-    # No held-out set during training: it is looked at once, at the end.
-    history = train(model, x_train, y_train, **recipe, augment=augment, seed=seed, progress=False)
-    return evaluate(model, x_eval, y_eval)[0], history.seconds, count_parameters(model)
+    # The test set is never scored during training: it is looked at once, at the end.
+    held_out = (x_eval, y_eval) if curves else ()
+    history = train(model, x_train, y_train, *held_out, **recipe, augment=augment, seed=seed, progress=False)
+    acc = evaluate(model, x_eval, y_eval)[0]
+    if curves and history.eval_acc[-1] != acc:
+        raise RuntimeError("the last epoch's validation score differs from the final one")
+    return acc, history, count_parameters(model)
 
 
 def tuned_baselines(split) -> dict[str, dict]:
@@ -123,28 +138,38 @@ def main() -> None:
         f"train {len(idx_fit)} + validation {len(idx_val)} (of {len(split.y_train)}), test {len(split.y_test)}"
     )
 
-    candidates = []
+    candidates, curves = [], []
     for cand in CANDIDATES:
-        accs = [run(*fit, *val, seed, **cand)[0] for seed in range(args.select_seeds)]
-        candidates.append({**cand, "val_acc": summary(accs)})
+        runs = [run(*fit, *val, seed, **cand, curves=seed == 0) for seed in range(args.select_seeds)]
+        accs = [acc for acc, _, _ in runs]
+        candidates.append({**cand, "val_acc": summary(accs), "seconds": [h.seconds for _, h, _ in runs]})
+        curves.append(runs[0][1])  # seed 0's History, scored on validation every epoch
         print(f"candidate {cand}: validation {statistics.mean(accs):.4f}", flush=True)
-    best = max(candidates, key=lambda c: c["val_acc"]["mean"])
+    best_index = max(range(len(candidates)), key=lambda i: candidates[i]["val_acc"]["mean"])
+    best, history = candidates[best_index], curves[best_index]
     chosen = {"lr": best["lr"], "max_shift": best["max_shift"]}
     print(f"chosen on validation: {chosen}")
 
-    ablations = {"chosen recipe": best["val_acc"]}
+    ablations, ablation_seconds = {"chosen recipe": best["val_acc"]}, {}
     for name, change in ABLATIONS.items():
         settings = {**chosen, **change}
-        accs = [run(*fit, *val, seed, **settings)[0] for seed in range(args.select_seeds)]
-        ablations[name] = summary(accs)
-        print(f"ablation {name}: validation {statistics.mean(accs):.4f}", flush=True)
+        runs = [run(*fit, *val, seed, **settings) for seed in range(args.select_seeds)]
+        ablations[name] = summary([acc for acc, _, _ in runs])
+        ablation_seconds[name] = [h.seconds for _, h, _ in runs]
+        print(f"ablation {name}: validation {ablations[name]['mean']:.4f}", flush=True)
 
     finals = [
         run(split.x_train, split.y_train, split.x_test, split.y_test, s, **chosen) for s in range(args.seeds)
     ]
     test = summary([acc for acc, _, _ in finals])
-    seconds = summary([sec for _, sec, _ in finals])
+    seconds = summary([h.seconds for _, h, _ in finals])
     print(f"ViT test accuracy {test['mean']:.4f} ± {test['std']:.4f}, {seconds['mean']:.1f} s per run")
+    search = {
+        "selection": sum(sum(c["seconds"]) for c in candidates),
+        "ablation": sum(sum(s) for s in ablation_seconds.values()),
+        "final": sum(seconds["runs"]),
+    }
+    print(f"ViT compute, seconds: {search}, total {sum(search.values()):.1f}")
 
     baselines = tuned_baselines(split)
     for name, r in baselines.items():
@@ -162,6 +187,14 @@ def main() -> None:
             "model": DIGITS_MODEL,
             "parameters": finals[0][2],
             "ablations_val_acc": ablations,
+            "ablations_seconds": ablation_seconds,
+            "chosen_seed0_curves": {
+                "seed": 0,
+                "images": {"train": len(idx_fit), "validation": len(idx_val)},
+                "train_loss": history.train_loss,  # on the shifted training batches, during each epoch
+                "train_acc": history.train_acc,  # the same batches
+                "val_acc": history.eval_acc,  # after each epoch
+            },
             "vit_test_acc": test,
             "vit_train_seconds": seconds,
             "baselines": baselines,

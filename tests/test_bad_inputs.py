@@ -59,6 +59,7 @@ CASES = {
     "vit image_size zero": (lambda: vit(image_size=0), "image_size"),
     "vit in_channels zero": (lambda: vit(in_channels=0), "in_channels"),
     "vit mlp_dim zero": (lambda: vit(mlp_dim=0), "mlp_dim"),
+    "vit reg_tokens negative": (lambda: vit(reg_tokens=-1), "reg_tokens"),
     "vit depth": (lambda: vit(depth=0), "depth"),
     "vit dropout": (lambda: vit(dropout=1.0), "dropout"),
     "vit channels": (lambda: vit()(T(2, 1, 8, 8)), "in_channels"),

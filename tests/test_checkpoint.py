@@ -1,4 +1,4 @@
-"""The checkpoint of notebook 07: plain data, as accurate as its meta says, and remade by its command."""
+"""Notebook 07's checkpoints: plain data, as accurate as their meta says, and remade by their command."""
 
 import hashlib
 
@@ -9,12 +9,18 @@ from tools.train_checkpoint import CHECKPOINT, main
 from vit_steps import VisionTransformer
 from vit_steps.course.fashion_mnist import find_fashion_mnist, load_fashion_mnist, load_fashion_mnist_subset
 from vit_steps.course.recipes import FASHION_MODEL, FASHION_TRAIN
-from vit_steps.course.training import evaluate, load_checkpoint
+from vit_steps.course.training import evaluate, weights_sha256
+
+# The model and its two controls (make checkpoint, make controls): each file and the change it makes.
+FILES = {"fashion_vit.pt": [], "fashion_vit_flip.pt": ["--augment", "random_flip"]}
+FILES["fashion_vit_reg4.pt"] = ["--reg-tokens", "4"]
 
 
-@pytest.fixture(scope="module")
-def checkpoint():
-    return load_checkpoint(CHECKPOINT)
+@pytest.fixture(scope="module", params=list(FILES))
+def checkpoint(request):
+    loaded = torch.load(CHECKPOINT.parent / request.param, map_location="cpu", weights_only=True)
+    loaded["name"] = request.param
+    return loaded
 
 
 def accuracy(checkpoint, images, labels):
@@ -25,12 +31,17 @@ def accuracy(checkpoint, images, labels):
 
 
 def test_checkpoint_is_the_recipe_trained_on_all_60000_images(checkpoint):
-    meta = checkpoint["meta"]
-    assert (
-        checkpoint["config"] == FASHION_MODEL
-        and meta["command"].strip() == "python -m tools.train_checkpoint"
-    )
+    meta, change = checkpoint["meta"], FILES[checkpoint["name"]]
+    out = [] if checkpoint["name"] == CHECKPOINT.name else ["--out", f"checkpoints/{checkpoint['name']}"]
+    assert meta["command"] == " ".join(["python -m tools.train_checkpoint --no-progress", *change, *out])
+    reg_tokens = {"reg_tokens": int(change[1])} if "--reg-tokens" in change else {}
+    assert checkpoint["config"] == dict(FASHION_MODEL, **reg_tokens)
     assert meta["train_images"] == 60_000 and {k: meta["recipe"][k] for k in FASHION_TRAIN} == FASHION_TRAIN
+
+
+def test_checkpoint_records_the_initial_weights_that_its_seed_rebuilds(checkpoint):
+    torch.manual_seed(checkpoint["meta"]["seed"])
+    assert weights_sha256(VisionTransformer(**checkpoint["config"])) == checkpoint["meta"]["init_sha256"]
 
 
 def test_checkpoint_subset_accuracy_is_what_meta_says(checkpoint):

@@ -84,8 +84,9 @@ def shift_right(images, pixels, scale=-2.0):
     return F.grid_sample(images, grid, align_corners=False)
 
 
-def remove_patches(images, order, n, background, last=False):
-    chosen = order[:, -n:] if last else order[:, :n]
+def keep_patches(images, order, n, background, last=False, invert=False):
+    chosen = order[:, :-n] if last else order[:, n:]
+    chosen = order[:, :n] if invert else chosen
     mask = torch.zeros(len(images), 49).scatter_(1, chosen, 1.0).reshape(-1, 1, 7, 7)
     mask = mask.repeat_interleave(4, 2).repeat_interleave(4, 3).bool()
     return torch.where(mask, torch.tensor(background), images)
@@ -171,10 +172,11 @@ CASES = {
     ),
     "07.1": (lambda c: torch.minimum(c, 6 - c), [lambda c: c, lambda c: torch.minimum(c, 7 - c)]),
     "07.2": (
-        remove_patches,
+        keep_patches,
         [
-            lambda i, o, n, b: remove_patches(i, o, n, b, last=True),
-            lambda i, o, n, b: remove_patches(i, o, n, 0.0),
+            lambda i, o, n, b: keep_patches(i, o, n, b, last=True),
+            lambda i, o, n, b: keep_patches(i, o, n, b, invert=True),
+            lambda i, o, n, b: keep_patches(i, o, n, 0.0),
         ],
     ),
     "07.3": (

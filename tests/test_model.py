@@ -5,6 +5,7 @@ import torch
 from torch.testing import assert_close
 
 from vit_steps import VisionTransformer, count_parameters, vit_from_config
+from vit_steps.course.training import make_optimizer
 
 
 def small(**overrides):
@@ -92,6 +93,34 @@ def test_state_dict_uses_the_ecosystem_names():
     model.load_state_dict(other.state_dict(), strict=True)
     x = torch.randn(2, 3, 8, 8)
     assert_close(model(x), other(x))
+
+
+def test_register_tokens_have_timms_names_shapes_and_order():
+    """reg_tokens=R, as timm means it: a (1, R, D) ``reg_token`` after the CLS, a (1, 1+R+N, D) table."""
+    plain, regs = small(), small(reg_tokens=3)
+    assert list(regs.state_dict())[:3] == ["cls_token", "reg_token", "pos_embed"]
+    assert regs.reg_token.shape == (1, 3, 8) and regs.pos_embed.shape == (1, 1 + 3 + 4, 8)
+    assert list(regs.state_dict())[3:] == list(plain.state_dict())[2:]  # the rest is the plain model's
+    x = torch.randn(2, 3, 8, 8)
+    _, attentions = regs.forward_with_attention(x)
+    assert attentions[0].shape == (2, 4, 8, 8) and regs.num_prefix_tokens == 4
+    # The registers enter the sequence: changing them changes the logits, though the head reads only the CLS.
+    before = regs(x)
+    with torch.no_grad():
+        regs.reg_token.add_(torch.randn_like(regs.reg_token))  # not a constant: LayerNorm would erase that
+    assert not torch.allclose(regs(x), before)
+    decay, _ = make_optimizer(regs, lr=1e-3, weight_decay=0.05).param_groups  # registers, like the CLS: kept
+    assert not any(p is regs.reg_token for p in decay["params"])
+
+
+def test_without_registers_the_model_is_built_exactly_as_before():
+    """reg_tokens=0 draws no random numbers: the seeded weights, and so checkpoints' init hashes, stay put."""
+    plain, zero = small(), small(reg_tokens=0)
+    assert zero.reg_token is None and zero.num_prefix_tokens == 1
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(plain.state_dict().values(), zero.state_dict().values(), strict=True)
+    )
 
 
 def test_vit_b16_has_86567656_parameters():

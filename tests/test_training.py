@@ -10,7 +10,7 @@ from torch.testing import assert_close
 
 from vit_steps.course.data import load_digits_split
 from vit_steps.course.recipes import digits_augment
-from vit_steps.course.training import evaluate, make_optimizer, make_scheduler, train
+from vit_steps.course.training import evaluate, make_optimizer, make_scheduler, train, weights_sha256
 
 RECIPE = dict(batch_size=32, lr=1e-2, weight_decay=0.05, warmup_epochs=0, label_smoothing=0.1, progress=False)
 
@@ -104,3 +104,11 @@ def test_train_hands_every_batch_to_the_augmentation(digits):
 
     train(tiny_vit(), digits.x_train[:100], digits.y_train[:100], epochs=2, augment=flip_and_record, **RECIPE)
     assert seen == [32, 32, 32, 4] * 2  # every batch of both epochs, the last one short
+
+
+def test_weights_sha256_tells_equal_weights_from_different_ones():
+    a, b = tiny_vit(), tiny_vit()  # the same seed inside tiny_vit: the same weights
+    assert weights_sha256(a) == weights_sha256(b)
+    with torch.no_grad():
+        b.head.bias[0] += 1e-6  # one scalar, barely moved
+    assert weights_sha256(a) != weights_sha256(b)

@@ -1,6 +1,8 @@
 """Train notebook 07's ViT on Fashion-MNIST and write checkpoints/fashion_vit.pt.
 
     python -m tools.train_checkpoint                 # all 60,000 training images (make checkpoint)
+    python -m tools.train_checkpoint --augment random_flip --out checkpoints/fashion_vit_flip.pt  # controls
+    python -m tools.train_checkpoint --reg-tokens 4 --out checkpoints/fashion_vit_reg4.pt  # (make controls)
     python -m tools.train_checkpoint --subset --max-steps 20 --out /tmp/quick.pt   # a smoke test
 
 The one command that makes the checkpoint; nobody edits the file it writes. It trains
@@ -11,7 +13,8 @@ bundled subset. It writes one ``torch.save``d dict:
 
 - ``config``: the ``VisionTransformer`` keyword arguments;
 - ``state_dict``: the weights, in timm's names;
-- ``meta``: the command, seed, recipe, package versions, the data files' sha256, the input
+- ``meta``: plain data only (``torch.load(..., weights_only=True)`` reads it): the command,
+  seed, the sha256 of the initial weights (``training.weights_sha256``), recipe, package versions, the data files' sha256, the input
   normalisation ``{"mean": m, "std": s}`` (on pixels scaled to [0, 1]: feed the model
   ``(x - m) / s``), training seconds, and the two test accuracies.
 
@@ -22,9 +25,11 @@ never leaves half a checkpoint behind.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import platform
+import shlex
 import sys
 from pathlib import Path
 
@@ -38,9 +43,9 @@ from vit_steps.course.fashion_mnist import (
     load_fashion_mnist,
     load_fashion_mnist_subset,
 )
-from vit_steps.course.recipes import FASHION_MODEL, FASHION_TRAIN, fashion_augment
+from vit_steps.course.recipes import FASHION_AUGMENTS, FASHION_MODEL, FASHION_TRAIN, fashion_augment
 from vit_steps.course.results import versions
-from vit_steps.course.training import evaluate, train
+from vit_steps.course.training import evaluate, train, weights_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINT = ROOT / "checkpoints" / "fashion_vit.pt"
@@ -51,6 +56,16 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def augment_name(augment) -> str:
+    """A plain-text name for the augmentation, e.g. "random_flip" or "random_shift(max_shift=2)"."""
+    if augment is None:
+        return "none"
+    if isinstance(augment, functools.partial):
+        settings = ", ".join(f"{k}={v}" for k, v in augment.keywords.items())
+        return f"{augment.func.__name__}({settings})"
+    return augment.__name__
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subset", action="store_true", help="train on the bundled 5,000 images instead")
@@ -58,6 +73,10 @@ def parse_args(argv):
         "--max-steps", type=int, default=0, help="stop after this many batches (0: the recipe)"
     )
     parser.add_argument("--epochs", type=int, default=FASHION_TRAIN["epochs"])
+    parser.add_argument(
+        "--augment", choices=list(FASHION_AUGMENTS), help="a control: another augmentation than the recipe's"
+    )
+    parser.add_argument("--reg-tokens", type=int, default=0, help="a control: R register tokens")
     parser.add_argument("--out", type=Path, default=CHECKPOINT)
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads on the CPU")
     parser.add_argument("--no-progress", action="store_true")
@@ -88,8 +107,11 @@ def main(argv: list[str] | None = None) -> int:
         n = min(len(y_train), args.max_steps * recipe["batch_size"])
         x_train, y_train = x_train[:n], y_train[:n]
         recipe.update(epochs=1, warmup_epochs=0)
+    config = dict(FASHION_MODEL, **({"reg_tokens": args.reg_tokens} if args.reg_tokens else {}))
+    augment = fashion_augment if args.augment is None else FASHION_AUGMENTS[args.augment]
     torch.manual_seed(SEED)  # the model's initialisation: notebook 07 rebuilds it from this seed
-    model = VisionTransformer(**FASHION_MODEL)
+    model = VisionTransformer(**config)
+    init_sha256 = weights_sha256(model)
     print(
         f"training {count_parameters(model):,} parameters on {len(y_train):,} images from {folder}, "
         f"device {device}, {torch.get_num_threads()} threads, recipe {recipe}",
@@ -100,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
         norm(x_train),
         y_train,
         **recipe,
-        augment=fashion_augment,
+        augment=augment,
         seed=SEED,
         device=device,
         progress=not args.no_progress,
@@ -114,9 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     files = [folder / name for split in ("train", "test") for name in FILES[split]]
     meta = {
-        "command": " ".join(["python -m tools.train_checkpoint", *(sys.argv[1:] if argv is None else argv)]),
+        "command": shlex.join(
+            ["python", "-m", "tools.train_checkpoint", *(sys.argv[1:] if argv is None else argv)]
+        ),
         "seed": SEED,
-        "recipe": {**recipe, "augment": fashion_augment.__name__},
+        "init_sha256": init_sha256,
+        "recipe": {**recipe, "augment": augment_name(augment)},
         "max_steps": args.max_steps,
         "train_images": len(y_train),
         "data_dir": "bundled subset" if args.subset else str(folder),
@@ -136,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     partial_path = args.out.with_suffix(".partial")
-    torch.save({"config": dict(FASHION_MODEL), "state_dict": model.state_dict(), "meta": meta}, partial_path)
+    torch.save({"config": config, "state_dict": model.state_dict(), "meta": meta}, partial_path)
     partial_path.replace(args.out)
     print(f"wrote {args.out}")
     return 0

@@ -33,6 +33,8 @@ class VisionTransformer(nn.Module):
     image_size: side of the square input; patch_size: P, must divide it.
     dim D, depth L blocks, heads H (D divisible by H), mlp_dim of the MLP's hidden layer.
     dropout: after the position embedding, on attention weights and after dense layers.
+    reg_tokens: R register tokens (Darcet et al. 2024), timm's option: learned tokens after the
+    CLS that nothing reads out, scratch space for global work; sequences are then [CLS, R, N].
 
     One return type per method, with timm's meanings:
     ``forward`` -> logits; ``forward_features`` -> tokens after the final norm;
@@ -53,6 +55,7 @@ class VisionTransformer(nn.Module):
         mlp_dim: int,
         dropout: float = 0.0,
         norm_eps: float = 1e-6,
+        reg_tokens: int = 0,
     ):
         super().__init__()
         for name, value in (("image_size", image_size), ("in_channels", in_channels)):
@@ -61,11 +64,14 @@ class VisionTransformer(nn.Module):
             check_positive_int(value, name)
         check_divisible(dim, heads)
         require(isinstance(dropout, float | int) and 0 <= dropout < 1, "dropout", "in [0, 1)", dropout)
+        require(isinstance(reg_tokens, int) and reg_tokens >= 0, "reg_tokens", "an int >= 0", reg_tokens)
+        self.num_prefix_tokens = 1 + reg_tokens  # timm's name: the tokens before the patches
         self.patch_embed = PatchEmbed(
             image_size=image_size, patch_size=patch_size, in_channels=in_channels, dim=dim
         )
         self.cls_token = new_cls_token(dim)  # (1, 1, D)
-        self.pos_embed = new_pos_embed(self.patch_embed.num_patches, dim)  # (1, N+1, D)
+        self.reg_token = nn.Parameter(torch.randn(1, reg_tokens, dim) * 1e-6) if reg_tokens else None
+        self.pos_embed = new_pos_embed(self.patch_embed.num_patches + reg_tokens, dim)  # (1, 1+R+N, D)
         self.pos_drop = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
             Block(dim=dim, heads=heads, mlp_dim=mlp_dim, dropout=dropout, norm_eps=norm_eps)
@@ -86,7 +92,7 @@ class VisionTransformer(nn.Module):
         Pulling the CLS token or a position vector towards zero is not "simpler",
         it erases what the model learned about the class summary and the layout.
         """
-        return {"cls_token", "pos_embed"}
+        return {"cls_token", "reg_token", "pos_embed"}
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """Images (B, C, H, W) -> logits (B, K)."""
@@ -118,6 +124,8 @@ class VisionTransformer(nn.Module):
         self._check_images(images)  # the one check: every later value is the model's own
         x = self.patch_embed(images)  # (B, N, D)                          step 1
         x = prepend_cls_token(x, self.cls_token)  # (B, N+1, D)             step 2
+        if self.reg_token is not None:  # timm's order: [CLS, registers, patches], (B, 1+R+N, D)
+            x = torch.cat([x[:, :1], self.reg_token.expand(x.shape[0], -1, -1), x[:, 1:]], dim=1)
         x = self.pos_drop(add_pos_embed(x, self.pos_embed))  # (B, N+1, D)  step 3
         attentions = []
         for block in self.blocks:  # step 4

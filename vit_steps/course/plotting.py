@@ -36,8 +36,7 @@ def draw_pipeline(step: int) -> plt.Figure:
     for i, (name, shape) in enumerate(boxes):
         x, on = i * (width + gap), i > 0 and (step >= 6 or i == step)
         box = FancyBboxPatch((x, 0), width, 1, boxstyle="round,pad=0.04", linewidth=2 if on else 1)
-        box.set(facecolor="#f4a261" if on else "#e9ecef", edgecolor="#333" if on else "#999")
-        ax.add_patch(box)
+        ax.add_patch(box).set(facecolor="#f4a261" if on else "#e9ecef", edgecolor="#333" if on else "#999")
         label = name if i == 0 else f"{i}. {name}".replace(" embedding", "\nembedding")
         weight = "bold" if on else "normal"
         ax.text(x + width / 2, 0.62, label, ha="center", va="center", fontsize=10, weight=weight)
@@ -69,15 +68,13 @@ def show_image(image: torch.Tensor, ax=None, title: str | None = None, cmap: str
 
 def show_images(images: torch.Tensor, titles=None, ncols: int = 8, size: float = 1.3, cmap: str = "gray"):
     """Images (B, C, H, W) in a grid of ``ncols`` columns, image i titled ``titles[i]`` if given."""
-    n = len(images)
-    ncols = min(ncols, n)
+    n, ncols = len(images), min(ncols, len(images))
     nrows = -(-n // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.1), dpi=80, squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        if i < n:
-            show_image(images[i], ax, None if titles is None else str(titles[i]), cmap)
-        else:
-            ax.axis("off")
+    for i, ax in enumerate(axes.flat[:n]):
+        show_image(images[i], ax, None if titles is None else str(titles[i]), cmap)
+    for ax in axes.flat[n:]:
+        ax.axis("off")
     fig.tight_layout()
     return fig
 
@@ -87,10 +84,9 @@ def show_patch_grid(image: torch.Tensor, patch_size: int, ax=None, color: str = 
     ax = ax or plt.gca()
     show_image(image, ax)
     h, w = image.shape[-2:]
-    for y in range(0, h + 1, patch_size):
-        ax.axhline(y - 0.5, color=color, linewidth=0.8)
-    for x in range(0, w + 1, patch_size):
-        ax.axvline(x - 0.5, color=color, linewidth=0.8)
+    for draw_line, size in ((ax.axhline, h), (ax.axvline, w)):
+        for at in range(0, size + 1, patch_size):
+            draw_line(at - 0.5, color=color, linewidth=0.8)
     return ax.figure
 
 
@@ -167,9 +163,6 @@ def show_patch_sequence(sequence: torch.Tensor, patch_size: int, n_tiles: int = 
     return fig
 
 
-_SOURCE_STYLES = [("black", "-"), ("#c0392b", "--"), ("#1f4e99", ":")]
-
-
 def show_weight_to_kernel(filters: dict, dim: int, title: str = ""):
     """Where each number of a conv filter comes from in a (C·P·P, D) weight E.
 
@@ -185,19 +178,17 @@ def show_weight_to_kernel(filters: dict, dim: int, title: str = ""):
     fig = plt.figure(figsize=(10.5, 1.2 + 2.0 * len(filters)), dpi=80)
     left = fig.add_axes([0.05, 0.1, 0.13, 0.78])
     left.imshow(torch.arange(dim).expand(rows, dim).numpy(), cmap=colours, norm=norm, aspect="auto")
-    left.set_xticks(range(dim))
-    left.set_yticks([*range(0, rows, p * p), rows - 1])
+    left.set(xticks=range(dim), yticks=[*range(0, rows, p * p), rows - 1])
     left.set_xlabel("column d", fontsize=9)
     left.set_ylabel("row k", fontsize=9)
     left.set_title(f"E ({rows}, {dim})", fontsize=10)
     height = 0.78 / len(filters)
     for i, (name, f) in enumerate(filters.items()):
-        color, style = _SOURCE_STYLES[i]
+        color, style = [("black", "-"), ("#c0392b", "--"), ("#1f4e99", ":")][i]  # a colour and a dash each
         k, d = f.flatten() // dim, f.flatten() % dim  # the row and the column of E of every entry
         corner = (int(d.min()) - 0.5, int(k.min()) - 0.5)
         box = Rectangle(corner, int(d.max() - d.min()) + 1, int(k.max() - k.min()) + 1)
-        box.set(fill=False, edgecolor=color, linestyle=style, linewidth=3, clip_on=False)
-        left.add_patch(box)
+        left.add_patch(box).set(fill=False, edgecolor=color, linestyle=style, linewidth=3, clip_on=False)
         bottom = 0.1 + (len(filters) - 1 - i) * height
         fig.text(0.25, bottom + height * 0.86, name, fontsize=10, color=color)
         for ch in range(c):
@@ -263,17 +254,9 @@ def plot_similarity_grids(similarities: dict, grid_size, title: str = "", vmin=N
     ratios[-1:] = [0.25, 0.3]  # ...the last one narrower, then the colour bar
     width, height = 0.55 * sum(ratios) + 0.8, 0.55 * gh + 1.3  # inches: 0.55 a tile
     fig = plt.figure(figsize=(width, height), dpi=120)
-    grid = fig.add_gridspec(
-        gh,
-        len(ratios),
-        width_ratios=ratios,
-        wspace=0.08,
-        hspace=0.08,
-        left=0.02,
-        right=1 - 0.75 / width,
-        top=1 - 0.95 / height,  # room for a title of two lines, and the panel titles
-        bottom=0.03,
-    )
+    # the top leaves room for a title of two lines, and the panel titles
+    margins = {"left": 0.02, "right": 1 - 0.75 / width, "top": 1 - 0.95 / height, "bottom": 0.03}
+    grid = fig.add_gridspec(gh, len(ratios), width_ratios=ratios, wspace=0.08, hspace=0.08, **margins)
     for p, (name, v) in enumerate(zip(similarities, values, strict=True)):
         for i in range(gh * gw):
             ax = fig.add_subplot(grid[i // gw, p * (gw + 1) + i % gw])
@@ -281,8 +264,7 @@ def plot_similarity_grids(similarities: dict, grid_size, title: str = "", vmin=N
             ax.set(xticks=[], yticks=[])
             if i == gw // 2:
                 ax.set_title(str(name), fontsize=10)
-    bar = fig.colorbar(image, cax=fig.add_subplot(grid[:, -1]))
-    bar.set_label("cosine similarity", fontsize=9)
+    fig.colorbar(image, cax=fig.add_subplot(grid[:, -1])).set_label("cosine similarity", fontsize=9)
     fig.suptitle(title, fontsize=11)
     return fig
 
@@ -376,8 +358,7 @@ def plot_bars(values, xlabel="", title="", low=0.0, errors=None, log=False, high
     handles = [Patch(color=c, label=label) for label, c in zip(highlight, palette, strict=False)]
     if highlight and len(colour_of) < len(names):
         handles.append(Patch(color=other, label="the others"))
-    for label, x in reference.items():
-        handles.append(ax.axvline(x, color="k", linestyle="--", linewidth=1, label=label))
+    handles += [ax.axvline(x, color="k", ls="--", lw=1, label=label) for label, x in reference.items()]
     if handles:
         fig.legend(handles=handles, fontsize=9, loc="outside lower center", ncol=2)
     ax.set_xscale("log" if log else "linear")
@@ -425,17 +406,8 @@ def draw_encoder_block(norm_first: bool = True, ax=None) -> plt.Figure:
                 ax.plot([left, left], [split, centre], color=_RESIDUAL, lw=2, zorder=1)
                 arrow = FancyArrowPatch((left, centre), (x - r, centre), arrowstyle="-|>", mutation_scale=12)
                 ax.add_patch(arrow).set_color(_RESIDUAL)
-                middle = (split + centre) / 2
-                ax.text(
-                    left - 0.15,
-                    middle,
-                    "residual",
-                    rotation=90,
-                    ha="right",
-                    va="center",
-                    fontsize=9,
-                    color=_RESIDUAL,
-                )
+                style = {"rotation": 90, "ha": "right", "va": "center", "fontsize": 9, "color": _RESIDUAL}
+                ax.text(left - 0.15, (split + centre) / 2, "residual", **style)
             else:
                 height = 0.8 if step == "Norm" else 1.3
                 box = FancyBboxPatch((x - 2.0, bottom), 4.0, height, boxstyle="round,pad=0.06", zorder=3)
@@ -450,10 +422,8 @@ def draw_encoder_block(norm_first: bool = True, ax=None) -> plt.Figure:
     frame = FancyBboxPatch((0.6, 0.6), 7.1, y - 0.45, boxstyle="round,pad=0.1", fill=False)
     ax.add_patch(frame).set(linestyle="--", edgecolor="#777")
     ax.text(0.3, (y + 0.6) / 2, "L ×", ha="right", va="center", fontsize=12)
-    if norm_first:
-        ax.set_title("pre-norm (ViT)\neach Norm inside its branch", fontsize=11)
-    else:
-        ax.set_title("post-norm (Transformer, 2017)\neach Norm after its +", fontsize=11)
+    pre = "pre-norm (ViT)\neach Norm inside its branch"
+    ax.set_title(pre if norm_first else "post-norm (Transformer, 2017)\neach Norm after its +", fontsize=11)
     ax.set(xlim=(-0.9, 8.2), ylim=(-0.5, y + 1.5), aspect="equal")
     ax.axis("off")
     if own_figure:

@@ -24,7 +24,7 @@ def versions() -> dict[str, str]:
 
     return {
         "python": platform.python_version(),
-        "torch": str(torch.__version__),  # a TorchVersion, not a str: weights_only loading refuses it
+        "torch": str(torch.__version__),  # a str subclass that weights_only loading refuses
         "numpy": numpy.__version__,
         "scikit-learn": sklearn.__version__,
     }

@@ -3,6 +3,7 @@
 Letters: B batch, C channels, H/W image size, K classes.
 """
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -12,7 +13,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.optim.lr_scheduler import CosineAnnealingLR, LinearLR, SequentialLR
-from torch.torch_version import TorchVersion
 from tqdm.auto import tqdm
 
 
@@ -134,11 +134,17 @@ def train(
     return history
 
 
+def weights_sha256(model: nn.Module) -> str:
+    """The sha256 of every name and tensor in ``model.state_dict()``: equal only for equal weights."""
+    digest = hashlib.sha256()
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode() + tensor.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
 def load_checkpoint(path) -> dict:
     """A checkpoint of ``python -m tools.train_checkpoint``: {config, state_dict, meta}, loaded safely.
 
-    ``weights_only=True`` unpickles tensors and plain data, never code. The one class allowed
-    beyond those is torch's version string (a str subclass) that older checkpoints' meta holds.
+    ``weights_only=True`` unpickles tensors and plain data (dicts, lists, str, numbers), never code.
     """
-    with torch.serialization.safe_globals([TorchVersion]):
-        return torch.load(path, map_location="cpu", weights_only=True)
+    return torch.load(path, map_location="cpu", weights_only=True)

@@ -353,21 +353,22 @@ def distance_as_the_flips_see_it(fold):
 
 
 @exercise("07.2")
-def test_an_explanation(remove_patches):
+def keep_only_what_it_points_at(keep_patches):
     g = torch.Generator().manual_seed(0)
     images = torch.randn(3, 1, 28, 28, generator=g)  # no pixel equals the background by chance
     order = torch.stack([torch.randperm(49, generator=g) for _ in range(3)])  # (3, 49)
 
-    def removed(chosen: torch.Tensor, background: float) -> torch.Tensor:  # chosen: (3, n) patch numbers
+    def blanked(chosen: torch.Tensor, background: float) -> torch.Tensor:  # chosen: (3, m) patch numbers
         marks = torch.zeros(3, 49, dtype=torch.bool).scatter_(1, chosen, True).reshape(3, 1, 7, 7)
         return images.masked_fill(marks.repeat_interleave(4, -2).repeat_interleave(4, -1), background)
 
     mistakes = {
-        "you removed the last n; the order lists the most important first": removed(order[:, -3:], -0.8),
-        "the removed patches hold the background you were given, not 0": removed(order[:, :3], 0.0),
+        "you kept the last n; the order lists the most important first": blanked(order[:, :-3], -0.8),
+        "you blanked the first n instead of keeping them": blanked(order[:, :3], -0.8),
+        "the blanked patches hold the background you were given, not 0": blanked(order[:, 3:], 0.0),
     }
-    out = call(remove_patches, images, order, 3, -0.8)
-    return grade(out, removed(order[:, :3], -0.8), mistakes, "try order 0, 1, 2, ... and n = 1")
+    out = call(keep_patches, images, order, 3, -0.8)
+    return grade(out, blanked(order[:, 3:], -0.8), mistakes, "try order 0, 1, 2, ... and n = 1")
 
 
 @exercise("07.3")
