@@ -79,9 +79,9 @@ slides: $(DEV)
 bench: $(DEV)
 	$(BIN)/python benchmarks/train_step.py
 	$(BIN)/python benchmarks/digits.py --seeds 5
-	$(BIN)/python benchmarks/inductive_bias.py
-	$(BIN)/python benchmarks/fashion_recipe.py search
-	$(BIN)/python benchmarks/fashion_recipe.py cnn
+	$(BIN)/python benchmarks/fashion.py search
+	$(BIN)/python benchmarks/fashion.py cnn
+	$(BIN)/python benchmarks/fashion.py sizes
 	$(BIN)/python -m tools.readme
 
 clean:  # build/ holds the slide decks and student copies

@@ -40,10 +40,7 @@ def measure(rev: str, scratch: Path) -> dict:
     git_head = ["git", "-C", str(clone), "rev-parse", "--short", "HEAD"]
     commit = subprocess.run(git_head, capture_output=True, text=True, check=True).stdout.strip()
     with open(scratch / f"{commit}.log", "w") as log:
-        # The install target: the learner's and the maintainer's requirements, or (before they
-        # were split) the one requirements file.
-        split = "installed-dev" in (clone / "Makefile").read_text(encoding="utf-8")
-        install_s = timed(["make", ".venv/.installed-dev" if split else ".venv/.installed"], clone, log)
+        install_s = timed(["make", ".venv/.installed-dev"], clone, log)  # the learner's and dev requirements
         test_s = timed(["make", "test"], clone, log)
     shutil.rmtree(clone, ignore_errors=True)
     return {"commit": commit, "install_s": install_s, "test_s": test_s}

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from vit_steps import VisionTransformer, count_parameters
 from vit_steps.course.recipes import (
     DIGITS_MAX_SHIFT,
     DIGITS_MODEL,
@@ -37,19 +38,23 @@ def test_the_digits_recipe_is_the_one_the_benchmark_chose_on_validation():
     assert set(r["baselines"]) == {"logistic regression", "RBF SVM", "k-NN"}
 
 
-def test_the_inductive_bias_sweep_trained_notebook_07s_model():
+def test_the_inductive_bias_sweep_used_the_searched_recipes_and_no_step_cap():
     r = load_results(RESULTS / "inductive_bias.json")
-    # The sweep predates the recipe search: the same model and budget, its own learning rate
-    # (notebook 07 prints both rates beside the sweep).
-    assert r["vit_config"] == FASHION_MODEL
-    assert {k: v for k, v in r["recipe"].items() if k != "lr"} == {
-        k: v for k, v in FASHION_TRAIN.items() if k != "lr"
+    assert r["base_recipe"] == FASHION_TRAIN and len(r["seeds"]) >= 3
+    assert r["recipes"] == {
+        a: {k: c[k] for k in ("lr", "augment")}
+        for a, c in load_results(RESULTS / "fashion_recipe.json")["chosen"].items()
     }
     sizes = [row["train_images"] for row in r["rows"]]
     assert sizes == sorted(sizes) and sizes[-1] == 60_000
-    vit, cnn = r["rows"][0]["ViT"]["parameters"], r["rows"][0]["CNN"]["parameters"]
-    assert abs(vit - cnn) < 0.05 * vit  # "a CNN of about the same size"
-    assert all(row["steps"] == pytest.approx(r["steps"], rel=0.1) for row in r["rows"])  # the same compute
+    # Every size sees its images at least as often as the largest: none is cut short by a step budget.
+    assert all(row["epochs"] >= r["rows"][-1]["epochs"] for row in r["rows"])
+    assert all(len(row[a]["runs"]) == len(r["seeds"]) for row in r["rows"] for a in ("ViT", "CNN"))
+
+
+def test_the_cnn_baseline_is_about_the_vits_size():
+    vit = count_parameters(VisionTransformer(**FASHION_MODEL))
+    assert abs(load_results(RESULTS / "fashion_cnn.json")["parameters"] - vit) < 0.05 * vit
 
 
 def test_the_fashion_recipe_is_the_one_the_search_chose_on_validation():

@@ -1,11 +1,9 @@
 """The one way stored notebook outputs are made.
 
-Reads each notebook's source (jupytext percent format, the file maintainers edit and
-review): a lesson, notebooks/src/NN_name.py, becomes notebooks/NN_name.ipynb; its worked
-solutions, notebooks/src/solutions/NN_solutions.py, become notebooks/solutions/NN_solutions.ipynb.
-Each is executed top to bottom in a fresh kernel started in its own folder, on the CPU with
-a fixed thread count, and stored with its outputs. Prints each notebook's wall time, kernel
-start included.
+notebooks/src/NN_name.py (jupytext percent format, what maintainers edit) becomes
+notebooks/NN_name.ipynb, and notebooks/src/solutions/NN_solutions.py notebooks/solutions/,
+each executed top to bottom in a fresh kernel in its own folder, on the CPU with a fixed
+thread count. Each notebook's wall time, kernel start included, goes to notebooks.json.
 
     python -m tools.build_notebooks            # every notebook
     python -m tools.build_notebooks 03 04      # lessons and solutions whose names start so

@@ -110,25 +110,11 @@ def make_subset(root: str | Path | None = None, out: str | Path = SUBSET_DIR) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--root", help="folder with the four full files (default: $FASHION_MNIST_DIR, then Debian's)"
-    )
-    parser.add_argument(
-        "--out", default=str(SUBSET_DIR), help="folder to write the subset into (default: %(default)s)"
-    )
+    parser.add_argument("--root", help="the four full files' folder (default: see above)")
+    parser.add_argument("--out", default=str(SUBSET_DIR), help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
-    source = find_fashion_mnist(args.root)
-    record = make_subset(source, args.out)
-    print(f"read {source}")
-    for name, digest in record["source"].items():
-        print(f"  {name:28s} sha256 {digest['sha256']}")
-    print(f"wrote {Path(args.out)}")
-    for name, digest in record["subset"].items():
-        size = (Path(args.out) / name).stat().st_size
-        print(f"  {name:28s} {size:>9,} bytes  sha256 {digest['sha256']}")
-    for split, counts in record["counts"].items():
-        print(f"  {split}: {counts['subset']:,} of {counts['full']:,}, per class {counts['per_class']}")
-    print(f"  sha256.json (random_state={record['random_state']})")
+    record = make_subset(find_fashion_mnist(args.root), args.out)
+    print(f"wrote {Path(args.out)}: {record['counts']}; hashes in sha256.json")
 
 
 if __name__ == "__main__":

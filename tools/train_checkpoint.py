@@ -5,27 +5,17 @@
     python -m tools.train_checkpoint --reg-tokens 4 --out checkpoints/fashion_vit_reg4.pt  # (make controls)
     python -m tools.train_checkpoint --subset --max-steps 20 --out /tmp/quick.pt   # a smoke test
 
-The one command that makes the checkpoint; nobody edits the file it writes. It trains
-``recipes.FASHION_MODEL`` with ``recipes.FASHION_TRAIN`` and ``recipes.fashion_augment``,
-seeded, on the CUDA device when there is one (else the CPU), with a tqdm progress bar,
-then measures test accuracy once: on the full 10,000 test images and on the 2,000 of the
-bundled subset. It writes one ``torch.save``d dict:
-
-- ``config``: the ``VisionTransformer`` keyword arguments;
-- ``state_dict``: the weights, in timm's names;
-- ``meta``: plain data only (``torch.load(..., weights_only=True)`` reads it): the command,
-  seed, the sha256 of the initial weights (``training.weights_sha256``), recipe, package versions, the data files' sha256, the input
-  normalisation ``{"mean": m, "std": s}`` (on pixels scaled to [0, 1]: feed the model
-  ``(x - m) / s``), training seconds, and the two test accuracies.
-
-The file is written to a temporary name and renamed at the end, so an interrupted run
-never leaves half a checkpoint behind.
+The one command that makes a checkpoint; nobody edits the file it writes. It trains
+``recipes.FASHION_MODEL`` with ``recipes.FASHION_TRAIN``, seeded, scores the full 10,000
+test images and the bundled 2,000 once, and saves {config, state_dict (timm's names), meta}.
+``meta`` is plain data (``torch.load(..., weights_only=True)`` reads it): the command, the
+seed, the initial weights' sha256, the recipe, versions, the data's sha256, the input
+normalisation (feed the model ``(x - mean) / std``, pixels in [0, 1]), time and accuracies.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import os
 import platform
@@ -56,23 +46,12 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def augment_name(augment) -> str:
-    """A plain-text name for the augmentation, e.g. "random_flip" or "random_shift(max_shift=2)"."""
-    if augment is None:
-        return "none"
-    if isinstance(augment, functools.partial):
-        settings = ", ".join(f"{k}={v}" for k, v in augment.keywords.items())
-        return f"{augment.func.__name__}({settings})"
-    return augment.__name__
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subset", action="store_true", help="train on the bundled 5,000 images instead")
     parser.add_argument(
         "--max-steps", type=int, default=0, help="stop after this many batches (0: the recipe)"
     )
-    parser.add_argument("--epochs", type=int, default=FASHION_TRAIN["epochs"])
     parser.add_argument(
         "--augment", choices=list(FASHION_AUGMENTS), help="a control: another augmentation than the recipe's"
     )
@@ -88,13 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     folder = SUBSET_DIR if args.subset else find_fashion_mnist()
-    if args.subset:
-        (x_train, y_train), (x_test, y_test) = (
-            load_fashion_mnist_subset("train"),
-            load_fashion_mnist_subset("test"),
-        )
-    else:
-        (x_train, y_train), (x_test, y_test) = load_fashion_mnist("train"), load_fashion_mnist("test")
+    load = load_fashion_mnist_subset if args.subset else load_fashion_mnist
+    (x_train, y_train), (x_test, y_test) = load("train"), load("test")
     x_sub, y_sub = load_fashion_mnist_subset("test")
     # The normalisation comes from the training images alone, and travels with the weights.
     mean, std = x_train.mean().item(), x_train.std().item()
@@ -102,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     def norm(x):
         return (x - mean) / std
 
-    recipe = dict(FASHION_TRAIN, epochs=args.epochs)
+    recipe = dict(FASHION_TRAIN)
     if args.max_steps:  # a smoke test: as many images as that many batches, one epoch
         n = min(len(y_train), args.max_steps * recipe["batch_size"])
         x_train, y_train = x_train[:n], y_train[:n]
         recipe.update(epochs=1, warmup_epochs=0)
     config = dict(FASHION_MODEL, **({"reg_tokens": args.reg_tokens} if args.reg_tokens else {}))
-    augment = fashion_augment if args.augment is None else FASHION_AUGMENTS[args.augment]
+    augment_name = args.augment or next(k for k, f in FASHION_AUGMENTS.items() if f is fashion_augment)
+    augment = FASHION_AUGMENTS[augment_name]
     torch.manual_seed(SEED)  # the model's initialisation: notebook 07 rebuilds it from this seed
     model = VisionTransformer(**config)
     init_sha256 = weights_sha256(model)
@@ -141,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "seed": SEED,
         "init_sha256": init_sha256,
-        "recipe": {**recipe, "augment": augment_name(augment)},
+        "recipe": {**recipe, "augment": augment_name},
         "max_steps": args.max_steps,
         "train_images": len(y_train),
         "data_dir": "bundled subset" if args.subset else str(folder),
@@ -160,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "test_images_subset": len(y_sub),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial_path = args.out.with_suffix(".partial")
+    partial_path = args.out.with_suffix(".partial")  # renamed when complete: never half a checkpoint
     torch.save({"config": config, "state_dict": model.state_dict(), "meta": meta}, partial_path)
     partial_path.replace(args.out)
     print(f"wrote {args.out}")

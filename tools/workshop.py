@@ -40,13 +40,9 @@ def student_copies(out_dir: Path = BUILD / "student") -> list[Path]:
     config.ClearOutputPreprocessor.enabled = True  # among the exporter's defaults, off until enabled
     exporter = NotebookExporter(config=config)
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
     for nb_path in lessons():
-        body, _ = exporter.from_filename(str(nb_path))
-        target = out_dir / nb_path.name
-        target.write_text(body, encoding="utf-8")
-        written.append(target)
-    return written
+        (out_dir / nb_path.name).write_text(exporter.from_filename(str(nb_path))[0], encoding="utf-8")
+    return [out_dir / p.name for p in lessons()]
 
 
 def _copy_assets(out_dir: Path) -> None:
@@ -78,9 +74,7 @@ def slide_exporter() -> SlidesExporter:
     config = Config()
     config.SlidesExporter.reveal_url_prefix = REVEAL_PREFIX
     config.SlidesExporter.mathjax_url = MATHJAX_URL
-    config.SlidesExporter.reveal_theme = (
-        "white"  # its font ships with reveal.js ("simple" fetches Google Fonts)
-    )
+    config.SlidesExporter.reveal_theme = "white"  # its font ships with reveal.js ("simple" fetches it)
     config.SlidesExporter.extra_template_basedirs = [str(TEMPLATES)]
     config.SlidesExporter.template_name = "offline_reveal"
     config.SlidesExporter.exclude_input_prompt = True  # "In [12]:" costs a tenth of the width
@@ -94,13 +88,10 @@ def slide_decks(out_dir: Path = BUILD / "slides", notebooks: list[Path] | None =
     out_dir.mkdir(parents=True, exist_ok=True)
     _copy_assets(out_dir)
     exporter = slide_exporter()
-    written = []
-    for nb_path in lessons() if notebooks is None else notebooks:
-        body, _ = exporter.from_filename(str(nb_path))
-        target = out_dir / f"{nb_path.stem}.slides.html"
-        target.write_text(body, encoding="utf-8")
-        written.append(target)
-    return written
+    written = {out_dir / f"{p.stem}.slides.html": p for p in (lessons() if notebooks is None else notebooks)}
+    for target, nb_path in written.items():
+        target.write_text(exporter.from_filename(str(nb_path))[0], encoding="utf-8")
+    return list(written)
 
 
 def find_chromium() -> str | None:

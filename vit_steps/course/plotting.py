@@ -250,21 +250,20 @@ def plot_similarity_grids(similarities: dict, grid_size, title: str = "", vmin=N
     values = [s.detach().float().cpu() for s in similarities.values()]
     vmin = min(float(v.min()) for v in values) if vmin is None else vmin
     vmax = max(float(v.max()) for v in values) if vmax is None else vmax
-    ratios = ([1.0] * gw + [0.6]) * len(values)  # a gap after each panel...
-    ratios[-1:] = [0.25, 0.3]  # ...the last one narrower, then the colour bar
-    width, height = 0.55 * sum(ratios) + 0.8, 0.55 * gh + 1.3  # inches: 0.55 a tile
-    fig = plt.figure(figsize=(width, height), dpi=120)
-    # the top leaves room for a title of two lines, and the panel titles
-    margins = {"left": 0.02, "right": 1 - 0.75 / width, "top": 1 - 0.95 / height, "bottom": 0.03}
-    grid = fig.add_gridspec(gh, len(ratios), width_ratios=ratios, wspace=0.08, hspace=0.08, **margins)
-    for p, (name, v) in enumerate(zip(similarities, values, strict=True)):
-        for i in range(gh * gw):
-            ax = fig.add_subplot(grid[i // gw, p * (gw + 1) + i % gw])
-            image = ax.imshow(v[i].reshape(gh, gw).numpy(), cmap="viridis", vmin=vmin, vmax=vmax)
-            ax.set(xticks=[], yticks=[])
-            if i == gw // 2:
-                ax.set_title(str(name), fontsize=10)
-    fig.colorbar(image, cax=fig.add_subplot(grid[:, -1])).set_label("cosine similarity", fontsize=9)
+    size = (0.55 * gw * len(values) + 1.2, 0.55 * gh + 1.0)  # inches: 0.55 a tile
+    fig, axes = plt.subplots(1, len(values), figsize=size, dpi=120, layout="constrained", squeeze=False)
+    for ax, name, v in zip(axes[0], similarities, values, strict=True):
+        # One picture per panel: tile (r, c) holds row r·w + c, and a blank pixel parts the tiles.
+        mosaic = torch.full((gh, gh + 1, gw, gw + 1), float("nan"))
+        mosaic[:, :gh, :, :gw] = v.reshape(gh, gw, gh, gw).permute(0, 2, 1, 3)  # [r, y, c, x]
+        mosaic = mosaic.reshape(gh * (gh + 1), gw * (gw + 1))[:-1, :-1]
+        image = ax.imshow(
+            mosaic.numpy(), cmap=plt.get_cmap("viridis").with_extremes(bad="white"), vmin=vmin, vmax=vmax
+        )
+        ax.set_axis_off()
+        ax.set_title(str(name), fontsize=10)
+    fig.get_layout_engine().set(wspace=0.06)  # the panels further apart than the tiles
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.9).set_label("cosine similarity", fontsize=9)
     fig.suptitle(title, fontsize=11)
     return fig
 

@@ -2,7 +2,7 @@
 
 Each was chosen on a validation split carved from the training data, never on the test set:
 the digits recipe by benchmarks/digits.py (benchmarks/results/digits.json), the Fashion-MNIST
-one by benchmarks/fashion_recipe.py (benchmarks/results/fashion_recipe.json).
+one by `benchmarks/fashion.py search` (benchmarks/results/fashion_recipe.json).
 """
 
 from functools import partial
