@@ -1,8 +1,8 @@
 """Notebook 07's Fashion-MNIST figures: its recipe, a CNN baseline, and ViT against CNN by data size.
 
-    python benchmarks/fashion.py search   # about 20 min -> results/fashion_recipe.json
-    python benchmarks/fashion.py cnn      # about 20 min -> results/fashion_cnn.json
-    python benchmarks/fashion.py sizes    # about 55 min -> results/inductive_bias.json
+    python benchmarks/fashion.py search   # about 15 min -> results/fashion_recipe.json
+    python benchmarks/fashion.py cnn      # about 27 min -> results/fashion_cnn.json
+    python benchmarks/fashion.py sizes    # about 1 hour -> results/inductive_bias.json
 
 search: GRID's learning rates and augmentations for our ViT and a SmallCNN of its size (tuned
 alike), each trained on 4,000 training images with the checkpoint's 24 epochs (epochs, not

@@ -866,7 +866,7 @@ print("grid", model_32.grid_size, "| attention", tuple(att32[0].shape))
 assert att32[0].shape == (2, 4, 65, 65)
 
 # %% [markdown]
-# Now every table at every size, on the first 250 test images (to keep this notebook
+# Now every table at every size, on the first 100 test images (to keep this notebook
 # fast). At 28×28 the first three rows are the trained model itself, and the
 # last row says what the position table is worth at the size it was trained for.
 #
@@ -877,8 +877,8 @@ assert att32[0].shape == (2, 4, 65, 65)
 # fit into this notebook's half minute of running time, so we leave it out.)
 
 # %%
-x_some, y_some = x_test[:250], y_test[:250]
-results = dict.fromkeys([(name, 28) for name in unchanged], evaluate(model, x_norm[:250], y_some)[0])
+x_some, y_some = x_test[:100], y_test[:100]
+results = dict.fromkeys([(name, 28) for name in unchanged], evaluate(model, x_norm[:100], y_some)[0])
 for size in sizes:
     images = (at_size(x_some, size) - mean) / std  # upscale, then normalise as in training
     for name, table in tables_for(size // 4).items():
@@ -906,7 +906,7 @@ assert all(results["resized (bicubic)", s] > results["no position embedding", s]
 # size, and grades every run on the full test set. Each size is trained for the same number
 # of epochs, so the 60,000-image runs see each image as often as the small ones do; sizes
 # too small to make the minimum number of optimizer steps in that many epochs get more.
-# The runs take most of an hour, so we read the results file.
+# The runs take about an hour, so we read the results file.
 #
 # Look for: the command, the recipes, then one row per size with mean ± std over the seeds.
 
