@@ -110,7 +110,7 @@ def make_subset(root: str | Path | None = None, out: str | Path = SUBSET_DIR) ->
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--root", help="the four full files' folder (default: see above)")
+    parser.add_argument("--root", help="the four full files (default: $FASHION_MNIST_DIR, then Debian's)")
     parser.add_argument("--out", default=str(SUBSET_DIR), help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
     record = make_subset(find_fashion_mnist(args.root), args.out)
