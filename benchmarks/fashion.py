@@ -1,12 +1,14 @@
 """Notebook 07's Fashion-MNIST figures: its recipe, a CNN baseline, and ViT against CNN by data size.
 
     python benchmarks/fashion.py search   # about 15 min -> results/fashion_recipe.json
+    python benchmarks/fashion.py augment  # about 33 min -> results/fashion_augment.json
     python benchmarks/fashion.py cnn      # about 27 min -> results/fashion_cnn.json
-    python benchmarks/fashion.py sizes    # about 1 hour -> results/inductive_bias.json
+    python benchmarks/fashion.py sizes    # about 45 min -> results/inductive_bias.json
 
 search: GRID's learning rates and augmentations for our ViT and a SmallCNN of its size (tuned
 alike), each trained on 4,000 training images with the checkpoint's 24 epochs (epochs, not
 data, kept, so an augmentation shows its worth) and scored on 5,000 others; the best picks.
+augment: the ViT's augmentations again at full scale, 55,000 images against 5,000, 24 epochs.
 cnn: that CNN with its chosen recipe and the checkpoint's budget on all 60,000, tested once.
 sizes: the paper's section 4.3 in miniature, both models with their chosen recipes on nested
 stratified subsets, 3 seeds, ``EPOCHS`` at every size (the 60,000-image runs see each image
@@ -32,9 +34,10 @@ from vit_steps.course.results import load_results, write_results
 from vit_steps.course.training import evaluate, train
 
 RESULTS = Path(__file__).resolve().parent / "results"
-GRID = {"lr": [1e-3, 2e-3], "augment": list(FASHION_AUGMENTS)}
-PROXY = dict(train_images=4_000, val_images=5_000)
-SIZES, SEEDS, EPOCHS, MIN_STEPS = [1_000, 4_000, 15_000, 60_000], [0, 1, 2], 6, 600
+GRID = {"lr": [1e-3, 2e-3], "augment": ["none", "random_flip"]}
+PROXY, FULL = dict(train_images=4_000, val_images=5_000), dict(train_images=55_000, val_images=5_000)
+FULL_AUGMENTS = ["none", "flip_crop"]
+SIZES, SEEDS, EPOCHS, MIN_STEPS = [1_000, 4_000, 15_000, 60_000], [0, 1, 2], 5, 600
 
 
 class SmallCNN(nn.Module):
@@ -87,16 +90,22 @@ def fit(arch, x, y, *held_out, lr, augment, seed=0, **schedule):
     return model, train(model, x, y, *held_out, **recipe, augment=augment, seed=seed, progress=False)
 
 
-def search() -> None:
+def validation_split(scale):
+    """Training images split stratified, seed 0, into fit and validation parts of ``scale``'s sizes,
+    standardised by the fit part: (x_fit, y_fit, x_val, y_val)."""
     x, y = load_fashion_mnist("train")
-    sizes = dict(train_size=PROXY["train_images"], test_size=PROXY["val_images"])
+    sizes = dict(train_size=scale["train_images"], test_size=scale["val_images"])
     fit_idx, val_idx = train_test_split(np.arange(len(y)), **sizes, stratify=y.numpy(), random_state=0)
     x = (x - x[fit_idx].mean()) / x[fit_idx].std()
-    runs, chosen = [], {}
+    return x[fit_idx], y[fit_idx], x[val_idx], y[val_idx]
+
+
+def search() -> None:
+    split, runs, chosen = validation_split(PROXY), [], {}
     for arch in builders():
         for lr in GRID["lr"]:
             for augment in GRID["augment"]:
-                _, history = fit(arch, x[fit_idx], y[fit_idx], x[val_idx], y[val_idx], lr=lr, augment=augment)
+                _, history = fit(arch, *split, lr=lr, augment=augment)
                 run = dict(arch=arch, lr=lr, augment=augment, val_acc=history.eval_acc[-1])
                 runs.append(dict(run, val_acc_per_epoch=history.eval_acc, seconds=history.seconds))
                 print(f"{run} ({history.seconds:.0f} s)", flush=True)
@@ -105,6 +114,18 @@ def search() -> None:
     print(f"chosen: {chosen}")
     figures = {"proxy": PROXY, "grid": GRID, "base_recipe": FASHION_TRAIN, "runs": runs, "chosen": chosen}
     print(f"wrote {write_results(RESULTS / 'fashion_recipe.json', figures)}")
+
+
+def augment() -> None:
+    split, lr, runs = validation_split(FULL), chosen_recipes()["ViT"]["lr"], []
+    for name in FULL_AUGMENTS:
+        _, history = fit("ViT", *split, lr=lr, augment=name)
+        runs.append(dict(augment=name, val_acc=history.eval_acc[-1], val_acc_per_epoch=history.eval_acc))
+        runs[-1].update(train_acc=history.train_acc[-1], seconds=history.seconds)
+        print(runs[-1], flush=True)
+    chosen = max(runs, key=lambda r: r["val_acc"])["augment"]
+    figures = dict(scale=FULL, lr=lr, base_recipe=FASHION_TRAIN, runs=runs, chosen=chosen)
+    print(f"chosen: {chosen}; wrote {write_results(RESULTS / 'fashion_augment.json', figures)}")
 
 
 def chosen_recipes() -> dict:
@@ -149,10 +170,7 @@ def sizes() -> None:
                 model, history = fit(
                     arch, x[idx], y[idx], **recipes[arch], seed=seed, epochs=epochs, warmup_epochs=warmup
                 )
-                test_acc, train_acc = (
-                    evaluate(model, x_test, y_test)[0],
-                    history.train_acc[-1],
-                )  # its last epoch
+                test_acc, train_acc = evaluate(model, x_test, y_test)[0], history.train_acc[-1]  # last epoch
                 runs.append(dict(seed=seed, test_acc=test_acc, train_acc=train_acc, seconds=history.seconds))
                 print(f"{size:6d} images, {epochs:3d} epochs, {arch} {runs[-1]}", flush=True)
             acc = [r["test_acc"] for r in runs]
@@ -169,8 +187,8 @@ def sizes() -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["search", "cnn", "sizes"])
+    parser.add_argument("what", choices=["search", "augment", "cnn", "sizes"])
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    {"search": search, "cnn": cnn, "sizes": sizes}[args.what]()
+    {"search": search, "augment": augment, "cnn": cnn, "sizes": sizes}[args.what]()

@@ -12,7 +12,7 @@ from vit_steps.course.recipes import FASHION_MODEL, FASHION_TRAIN
 from vit_steps.course.training import evaluate, weights_sha256
 
 # The model and its two controls (make checkpoint, make controls): each file and the change it makes.
-FILES = {"fashion_vit.pt": [], "fashion_vit_flip.pt": ["--augment", "random_flip"]}
+FILES = {"fashion_vit.pt": [], "fashion_vit_noflip.pt": ["--augment", "random_crop"]}
 FILES["fashion_vit_reg4.pt"] = ["--reg-tokens", "4"]
 
 

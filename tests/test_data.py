@@ -3,7 +3,7 @@
 import torch
 from torch.testing import assert_close
 
-from vit_steps.course.data import grace_hopper, load_digits_split, random_flip, random_shift
+from vit_steps.course.data import grace_hopper, load_digits_split, random_crop, random_flip, random_shift
 
 
 def test_grace_hopper_is_a_square_rgb_photo_in_unit_range():
@@ -41,6 +41,20 @@ def test_random_shift_fills_the_border_with_zeros():
     out = random_shift(torch.ones(16, 1, 8, 8), 0.9, torch.Generator().manual_seed(1))
     assert out.max() <= 1.0 + 1e-6 and out.min() >= 0.0
     assert (out < 1.0 - 1e-6).any()  # ink left the frame on some side: the gap is zero, not wrapped
+
+
+def test_random_crop_moves_each_image_by_whole_pixels_within_its_padding():
+    images = torch.rand(50, 2, 6, 6)
+    out = random_crop(images, 2, torch.Generator().manual_seed(0))
+    padded = torch.nn.functional.pad(images, (2, 2, 2, 2), mode="replicate")  # edges copied outward
+    moves = set()
+    for o, p in zip(out, padded, strict=True):
+        found = [
+            (dy, dx) for dy in range(5) for dx in range(5) if torch.equal(o, p[:, dy : dy + 6, dx : dx + 6])
+        ]
+        assert len(found) == 1  # exactly one whole-pixel move, values copied, not blurred
+        moves.add(found[0])
+    assert len(moves) > 10  # each image its own move, out of the 25 possible
 
 
 def test_random_flip_mirrors_about_half_the_images():

@@ -63,7 +63,12 @@ def test_the_fashion_recipe_is_the_one_the_search_chose_on_validation():
         best = max((run for run in r["runs"] if run["arch"] == arch), key=lambda run: run["val_acc"])
         assert (r["chosen"][arch]["lr"], r["chosen"][arch]["augment"]) == (best["lr"], best["augment"])
     assert r["chosen"]["ViT"]["lr"] == FASHION_TRAIN["lr"]
-    assert FASHION_AUGMENTS[r["chosen"]["ViT"]["augment"]] is fashion_augment
+    # Then the augmentation again at full scale, the proxy's pick among the candidates.
+    full = load_results(RESULTS / "fashion_augment.json")
+    assert full["lr"] == FASHION_TRAIN["lr"] and full["base_recipe"] == FASHION_TRAIN
+    assert r["chosen"]["ViT"]["augment"] in [run["augment"] for run in full["runs"]]
+    assert full["chosen"] == max(full["runs"], key=lambda run: run["val_acc"])["augment"]
+    assert FASHION_AUGMENTS[full["chosen"]] is fashion_augment
 
 
 def test_a_results_file_round_trips_with_its_record(tmp_path):

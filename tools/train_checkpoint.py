@@ -1,7 +1,7 @@
 """Train notebook 07's ViT on Fashion-MNIST and write checkpoints/fashion_vit.pt.
 
     python -m tools.train_checkpoint                 # all 60,000 training images (make checkpoint)
-    python -m tools.train_checkpoint --augment random_flip --out checkpoints/fashion_vit_flip.pt  # controls
+    python -m tools.train_checkpoint --augment random_crop --out checkpoints/fashion_vit_noflip.pt  # controls
     python -m tools.train_checkpoint --reg-tokens 4 --out checkpoints/fashion_vit_reg4.pt  # (make controls)
     python -m tools.train_checkpoint --subset --max-steps 20 --out /tmp/quick.pt   # a smoke test
 

@@ -73,6 +73,15 @@ def random_shift(
     return torch.nn.functional.grid_sample(images, grid, align_corners=False)  # bilinear, zeros outside
 
 
+def random_crop(images: torch.Tensor, padding: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Pad each side with ``padding`` copies of the edge, cut the old size back out at random:
+    (B, C, H, W) -> (B, C, H, W), each moved up to ``padding`` whole pixels (no blur) each way."""
+    b, _, h, w = images.shape
+    padded = torch.nn.functional.pad(images, (padding,) * 4, mode="replicate")
+    dx, dy = torch.randint(0, 2 * padding + 1, (2, b), generator=generator).tolist()
+    return torch.stack([p[:, y : y + h, x : x + w] for p, x, y in zip(padded, dx, dy, strict=True)])
+
+
 def random_flip(images: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Mirror each image left-right with probability 1/2: (B, C, H, W) -> (B, C, H, W)."""
     flip = (torch.rand(images.shape[0], generator=generator) < 0.5).to(images.device)

@@ -1,13 +1,10 @@
-"""The recipes: the models and training settings that notebooks 06 and 07 train.
-
-Each was chosen on a validation split carved from the training data, never on the test set:
-the digits recipe by benchmarks/digits.py (benchmarks/results/digits.json), the Fashion-MNIST
-one by `benchmarks/fashion.py search` (benchmarks/results/fashion_recipe.json).
-"""
+"""The recipes: the models and training settings that notebooks 06 and 07 train, each chosen on
+a validation split of the training data, never on the test set: digits by benchmarks/digits.py,
+Fashion-MNIST by `benchmarks/fashion.py search` and `augment` (results in benchmarks/results/)."""
 
 from functools import partial
 
-from .data import random_flip, random_shift
+from .data import random_crop, random_flip, random_shift
 
 # scikit-learn's 8x8 digits, patch size 4: the seed's own 2x2 grid.
 DIGITS_MODEL = dict(
@@ -33,6 +30,14 @@ FASHION_MODEL = dict(DIGITS_MODEL, image_size=28)
 FASHION_TRAIN = dict(
     epochs=24, batch_size=128, lr=2e-3, weight_decay=0.05, warmup_epochs=2, label_smoothing=0.1
 )
-# No augmentation: the search's choice; notebook 07 shows its margin over flips, and a twin trained with them.
-fashion_augment = None
-FASHION_AUGMENTS = {"none": None, "random_flip": random_flip}  # the search's choices, by name
+FASHION_PADDING = 2  # pixels: random_crop moves a garment by up to half a 4-pixel patch
+
+
+def flip_and_crop(images, generator=None):
+    """random_flip, then random_crop by FASHION_PADDING: (B, C, H, W) -> (B, C, H, W)."""
+    return random_crop(random_flip(images, generator), FASHION_PADDING, generator)
+
+
+FASHION_AUGMENTS = {"none": None, "random_flip": random_flip, "flip_crop": flip_and_crop}  # by name
+FASHION_AUGMENTS["random_crop"] = partial(random_crop, padding=FASHION_PADDING)  # a control: no flips
+fashion_augment = flip_and_crop  # `fashion.py augment`'s choice at full scale

@@ -64,9 +64,8 @@ def evaluate(
     """Accuracy of ``model`` on (images, labels), and its predictions.
 
     images (B, C, H, W), labels (B,) -> (accuracy in [0, 1], predictions (B,) int64 on the CPU).
-    Switches the model to eval mode (no dropout) and restores the mode it was in. Batches of
-    256 keep a small ViT's activations in the CPU's cache, faster than larger batches; the
-    predictions do not depend on the batch size (tests/test_training.py checks it).
+    Eval mode (no dropout), then back to the mode it was in. Batches of 256 run faster on a CPU
+    than larger ones, with the same predictions (tests/test_training.py checks it).
     """
     was_training = model.training
     model.eval()
@@ -145,8 +144,6 @@ def weights_sha256(model: nn.Module) -> str:
 
 
 def load_checkpoint(path) -> dict:
-    """A checkpoint of ``python -m tools.train_checkpoint``: {config, state_dict, meta}, loaded safely.
-
-    ``weights_only=True`` unpickles tensors and plain data (dicts, lists, str, numbers), never code.
-    """
+    """A checkpoint of ``python -m tools.train_checkpoint``: {config, state_dict, meta}, loaded with
+    ``weights_only=True``, which unpickles tensors and plain data (dicts, lists, str, numbers), never code."""
     return torch.load(path, map_location="cpu", weights_only=True)
